@@ -1,0 +1,48 @@
+// swift-tools-version: 6.0
+// Cavendish: a Swift research toolkit for Nano Banana 2-style personalized image generation.
+import PackageDescription
+
+let package = Package(
+    name: "Cavendish",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "CavendishCore", targets: ["CavendishCore"]),
+        .library(name: "CavendishCPU", targets: ["CavendishCPU"]),
+        .library(name: "CavendishIO", targets: ["CavendishIO"]),
+        .library(name: "CavendishConformance", targets: ["CavendishConformance"]),
+        .executable(name: "cavendish", targets: ["cavendish"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, found with pkg-config and installed from Debian's packages.
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        // Tensor core: element types, shapes, strided views, seeded random numbers.
+        .target(name: "CavendishCore"),
+        // CPU backend: ONNX-semantics kernels, the thread pool, the op dispatcher.
+        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CBLAS"]),
+        // Weight and image IO: HDF5, safetensors, PNG.
+        .target(name: "CavendishIO", dependencies: ["CavendishCore", "CHDF5", "CPNG"]),
+        // Kernel case files (shared/KERNEL_CASES.md): loading, running, comparing, reporting.
+        .target(name: "CavendishConformance", dependencies: ["CavendishCore", "CavendishCPU", "CavendishIO"]),
+        // Benchmark bodies shared by `cavendish kernels bench` and Benchmarks/.
+        .target(name: "CavendishBench", dependencies: ["CavendishCore", "CavendishCPU", "CBLAS"]),
+        .executableTarget(
+            name: "cavendish",
+            dependencies: [
+                "CavendishCore", "CavendishCPU", "CavendishIO", "CavendishConformance", "CavendishBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "CavendishCoreTests", dependencies: ["CavendishCore", "CavendishIO"]),
+        .testTarget(name: "CavendishCPUTests", dependencies: ["CavendishCore", "CavendishCPU", "CavendishConformance"]),
+        .testTarget(name: "CavendishIOTests", dependencies: ["CavendishCore", "CavendishIO"]),
+        .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
