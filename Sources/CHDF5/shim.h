@@ -26,3 +26,15 @@ static inline size_t cav_h5t_variable(void)     { return H5T_VARIABLE; }
 
 /// Silences HDF5's automatic error-stack printing; errors are reported by the Swift caller.
 static inline void cav_h5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+// Standard little-endian file types, so files written here read the same on any host.
+static inline hid_t cav_h5t_ieee_f64le(void)    { return H5T_IEEE_F64LE; }
+static inline hid_t cav_h5t_std_i8le(void)      { return H5T_STD_I8LE; }
+static inline hid_t cav_h5t_std_u8le(void)      { return H5T_STD_U8LE; }
+static inline hid_t cav_h5t_std_u16le(void)     { return H5T_STD_U16LE; }
+static inline hid_t cav_h5t_std_i32le(void)     { return H5T_STD_I32LE; }
+static inline hid_t cav_h5t_std_i64le(void)     { return H5T_STD_I64LE; }
+
+// File-access flags are unsigned macros; these give them one Swift type.
+static inline unsigned cav_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned cav_h5f_acc_excl(void)   { return H5F_ACC_EXCL; }

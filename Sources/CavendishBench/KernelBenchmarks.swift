@@ -1,0 +1,145 @@
+import CBLAS
+import CavendishCPU
+import CavendishCore
+import Foundation
+
+/// One measured kernel next to the reference it is judged against, measured in the same run.
+public struct KernelMeasurement: Codable, Sendable {
+    /// What ran, with its shape.
+    public var name: String
+    /// `GFLOP/s` for compute-bound kernels, `GB/s` for memory-bound ones.
+    public var unit: String
+    /// Our kernel's rate.
+    public var value: Double
+    /// What the rate is compared with (raw sgemm at equal FLOPs, or memcpy of equal bytes).
+    public var reference: String
+    /// The reference's rate.
+    public var referenceValue: Double
+    /// `value / referenceValue`.
+    public var ratio: Double
+    /// The target ratio.
+    public var target: Double
+    /// Median seconds per call of our kernel.
+    public var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case name, unit, value, reference, ratio, target, seconds
+        case referenceValue = "reference_value"
+    }
+}
+
+/// The kernel benchmark suite behind `cavendish kernels bench` and `Benchmarks/`.
+///
+/// Every figure is a ratio within one run: our kernel against raw `cblas_sgemm` doing the same
+/// multiply-adds (for MatMul, Conv, attention) or against `memcpy` moving the same bytes (for
+/// GroupNormalization and Softmax), because the machines are shared and absolute rates drift.
+public enum KernelBenchmarks {
+    static let backend = CPUBackend()
+
+    static func random(_ shape: [Int], seed: UInt64) -> Tensor {
+        var source = TorchRandomSource(seed: seed)
+        return source.normalTensor(shape: shape)
+    }
+
+    /// Median seconds of raw `cblas_sgemm` for row-major (m x k)(k x n), called `repeats` times per sample.
+    public static func sgemmSeconds(m: Int, n: Int, k: Int, repeats: Int = 1, budget: Double) -> Double {
+        ThreadPool.configure()
+        let a = random([m, k], seed: 1), b = random([k, n], seed: 2), c = Tensor(zeros: [m, n])
+        return Stopwatch.median(budget: budget) {
+            for _ in 0..<repeats {
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                            a.pointer(as: Float.self), Int32(k), b.pointer(as: Float.self), Int32(n), 0,
+                            c.pointer(as: Float.self), Int32(n))
+            }
+        }
+    }
+
+    /// Median seconds of copying `bytes` bytes between two buffers.
+    public static func memcpySeconds(bytes: Int, budget: Double) -> Double {
+        let src = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let dst = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        defer { src.deallocate(); dst.deallocate() }
+        memset(src, 1, bytes); memset(dst, 0, bytes)
+        return Stopwatch.median(budget: budget) { memcpy(dst, src, bytes) }
+    }
+
+    /// Runs the suite. `budget` is the seconds spent per timed item (larger is steadier).
+    public static func run(budget: Double = 0.6, progress: (String) -> Void = { _ in }) throws -> [KernelMeasurement] {
+        var results: [KernelMeasurement] = []
+        func compute(_ name: String, flops: Double, target: Double, reference: String, referenceSeconds: Double, _ body: () throws -> Void) rethrows {
+            progress(name)
+            let s = try Stopwatch.median(budget: budget, body)
+            let v = flops / s / 1e9, r = flops / referenceSeconds / 1e9
+            results.append(KernelMeasurement(name: name, unit: "GFLOP/s", value: v, reference: reference, referenceValue: r,
+                                             ratio: v / r, target: target, seconds: s))
+        }
+        func memory(_ name: String, bytes: Int, target: Double, _ body: () throws -> Void) rethrows {
+            progress(name)
+            let s = try Stopwatch.median(budget: budget, body)
+            let m = memcpySeconds(bytes: bytes / 2, budget: budget)
+            let v = Double(bytes) / s / 1e9, r = Double(bytes) / m / 1e9
+            results.append(KernelMeasurement(name: name, unit: "GB/s", value: v, reference: "memcpy of \(bytes / 2) bytes (read + write)",
+                                             referenceValue: r, ratio: v / r, target: target, seconds: s))
+        }
+
+        // Raw sgemm itself, for the record (ratio 1 by definition).
+        do {
+            let n = 1024, flops = 2.0 * Double(n * n * n)
+            progress("sgemm 1024^3")
+            let s = sgemmSeconds(m: n, n: n, k: n, budget: budget)
+            results.append(KernelMeasurement(name: "cblas_sgemm 1024x1024x1024", unit: "GFLOP/s", value: flops / s / 1e9,
+                                             reference: "itself", referenceValue: flops / s / 1e9, ratio: 1, target: 1, seconds: s))
+        }
+        // MatMul: a square product and a linear layer over a token batch (shared weights, folded batch).
+        for (name, aShape, bShape) in [("MatMul 1024x1024 @ 1024x1024", [1024, 1024], [1024, 1024]),
+                                       ("MatMul [4,1024,512] @ [512,512] (linear layer)", [4, 1024, 512], [512, 512])] {
+            let a = random(aShape, seed: 3), b = random(bShape, seed: 4)
+            let m = Shape.count(aShape) / aShape.last!, k = aShape.last!, n = bShape.last!
+            let flops = 2.0 * Double(m * n * k)
+            try compute(name, flops: flops, target: 0.95, reference: "cblas_sgemm \(m)x\(n)x\(k)",
+                        referenceSeconds: sgemmSeconds(m: m, n: n, k: k, budget: budget)) {
+                _ = try backend.run("MatMul", [a, b])
+            }
+        }
+        // Convolutions: the reference is sgemm of the im2col-equivalent shape (M = Cout, K = Cin*kh*kw, N = OH*OW).
+        let convs: [(String, [Int], [Int], [String: Attributes.Value], Int)] = [
+            ("Conv 3x3 64->64 on 64x64, pad 1", [1, 64, 64, 64], [64, 64, 3, 3], ["pads": .ints([1, 1, 1, 1])], 64 * 64),
+            ("Conv 1x1 64->64 on 64x64", [1, 64, 64, 64], [64, 64, 1, 1], [:], 64 * 64),
+            ("Conv 3x3 64->128 on 64x64, stride 2, pad 1", [1, 64, 64, 64], [128, 64, 3, 3],
+             ["pads": .ints([1, 1, 1, 1]), "strides": .ints([2, 2])], 32 * 32),
+        ]
+        for (name, xs, ws, attrs, outPixels) in convs {
+            let x = random(xs, seed: 5), w = random(ws, seed: 6), b = random([ws[0]], seed: 7)
+            let m = ws[0], k = ws[1] * ws[2] * ws[3]
+            let flops = 2.0 * Double(m * k * outPixels)
+            try compute(name, flops: flops, target: ws[2] == 3 ? 0.7 : 0.95, reference: "cblas_sgemm \(m)x\(outPixels)x\(k)",
+                        referenceSeconds: sgemmSeconds(m: m, n: outPixels, k: k, budget: budget)) {
+                _ = try backend.run("Conv", [x, w, b], attrs)
+            }
+        }
+        // Attention: the reference is the two sgemm per head that a materialized attention does (QK^T and PV).
+        for seq in [256, 1024] {
+            let heads = 8, d = 64
+            let q = random([1, heads, seq, d], seed: 8), k = random([1, heads, seq, d], seed: 9), v = random([1, heads, seq, d], seed: 10)
+            let flops = 4.0 * Double(heads * seq * seq * d)
+            let qk = sgemmSeconds(m: seq, n: seq, k: d, repeats: heads, budget: budget / 2)
+            let pv = sgemmSeconds(m: seq, n: d, k: seq, repeats: heads, budget: budget / 2)
+            try compute("Attention 8 heads, seq \(seq), head dim 64", flops: flops, target: 0.5,
+                        reference: "cblas_sgemm QK^T (\(seq)x\(seq)x\(d)) + PV (\(seq)x\(d)x\(seq)) x 8 heads", referenceSeconds: qk + pv) {
+                _ = try backend.run("Attention", [q, k, v])
+            }
+        }
+        // Memory-bound kernels: bytes = input read + output written.
+        do {
+            let x = random([1, 320, 64, 64], seed: 11), s = random([320], seed: 12), b = random([320], seed: 13)
+            try memory("GroupNormalization [1,320,64,64], 32 groups", bytes: 2 * x.byteCount, target: 0.6) {
+                _ = try backend.run("GroupNormalization", [x, s, b], ["num_groups": .int(32)])
+            }
+            let y = random([8, 1024, 1024], seed: 14)
+            try memory("Softmax [8,1024,1024] axis -1", bytes: 2 * y.byteCount, target: 0.6) {
+                _ = try backend.run("Softmax", [y])
+            }
+        }
+        return results
+    }
+}

@@ -1,0 +1,127 @@
+import CBLAS
+import CavendishCore
+
+/// A float32 matrix as BLAS sees it: a base pointer, whether it is stored transposed, and its leading
+/// dimension. Lets row-major and transposed views go to `cblas_sgemm` without a copy.
+struct BLASMatrix {
+    var pointer: UnsafeMutablePointer<Float>
+    var transposed: Bool
+    var leadingDimension: Int
+
+    /// The layout of the last two dimensions of a float32 view, or nil when neither is unit-stride.
+    static func layout(rows: Int, cols: Int, rowStride: Int, colStride: Int) -> (transposed: Bool, ld: Int)? {
+        if colStride == 1 || cols == 1 { return (false, max(rowStride, cols, 1)) }
+        if rowStride == 1 || rows == 1 { return (true, max(colStride, rows, 1)) }
+        return nil
+    }
+}
+
+/// `C = alpha * op(A) op(B) + beta * C`, row-major, through OpenBLAS.
+@inline(__always)
+func sgemm(_ a: BLASMatrix, _ b: BLASMatrix, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+           m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0) {
+    cblas_sgemm(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, b.transposed ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a.pointer, Int32(a.leadingDimension),
+                b.pointer, Int32(b.leadingDimension), beta, c, Int32(ldc))
+}
+
+/// ONNX MatMul (NumPy `matmul` semantics: 1-D operands promoted, batch dimensions broadcast).
+///
+/// A shared right operand with a dense left operand folds the batch into M for one large GEMM; otherwise
+/// each batch is one GEMM, run across the pool when the batches are many and small.
+enum MatMulKernel {
+    static func run(_ call: KernelInvocation) throws -> Tensor {
+        let a0 = try call.input(0), b0 = try call.input(1)
+        guard a0.dtype.isFloatingPoint, b0.dtype == a0.dtype else {
+            throw KernelError.unsupported("MatMul on \(a0.dtype) x \(b0.dtype) (float types of one kind only)")
+        }
+        var a = a0.dtype == .float32 ? a0 : a0.converted(to: .float32)
+        var b = b0.dtype == .float32 ? b0 : b0.converted(to: .float32)
+        let aVector = a.rank == 1, bVector = b.rank == 1
+        guard a.rank >= 1, b.rank >= 1 else { throw KernelError.invalid("MatMul needs operands of rank >= 1") }
+        if aVector { a = try a.reshaped([1, a.shape[0]]) }
+        if bVector { b = try b.reshaped([b.shape[0], 1]) }
+        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
+        guard b.shape[b.rank - 2] == k else {
+            throw KernelError.invalid("MatMul inner dimensions differ: \(a0.shape) x \(b0.shape)")
+        }
+        let batch = try BinaryKernels.broadcastShape([Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))], "MatMul")
+        let out = Tensor(zeros: batch + [m, n], dtype: .float32)
+        try multiply(a, b, into: out, batch: batch, m: m, n: n, k: k)
+        var shape = batch
+        if !aVector { shape.append(m) }
+        if !bVector { shape.append(n) }
+        return try out.reshaped(shape).converted(to: a0.dtype)
+    }
+
+    /// Batched `out = a @ b` for float32 views; `out` is dense `batch + [m, n]`.
+    static func multiply(_ a0: Tensor, _ b0: Tensor, into out: Tensor, batch: [Int], m: Int, n: Int, k: Int) throws {
+        ThreadPool.configure()
+        var a = try a0.expanded(to: batch + [m, k]), b = try b0.expanded(to: batch + [k, n])
+        let r = batch.count
+        guard let la0 = BLASMatrix.layout(rows: m, cols: k, rowStride: a.strides[r], colStride: a.strides[r + 1]) else {
+            a = a.contiguous(); return try multiply(a, b, into: out, batch: batch, m: m, n: n, k: k)
+        }
+        guard let lb = BLASMatrix.layout(rows: k, cols: n, rowStride: b.strides[r], colStride: b.strides[r + 1]) else {
+            b = b.contiguous(); return try multiply(a, b, into: out, batch: batch, m: m, n: n, k: k)
+        }
+        let po = out.pointer(as: Float.self)
+        let batchCount = Shape.count(batch)
+        if m * n * k == 0 || batchCount == 0 { return }
+        // Fold the batch into M when B is shared and A is dense over batch and rows.
+        if batchCount > 1, b.strides.prefix(r).allSatisfy({ $0 == 0 }), a.isContiguous {
+            sgemm(BLASMatrix(pointer: a.pointer(as: Float.self), transposed: false, leadingDimension: k),
+                  BLASMatrix(pointer: b.pointer(as: Float.self), transposed: lb.transposed, leadingDimension: lb.ld),
+                  po, ldc: n, m: batchCount * m, n: n, k: k)
+            return
+        }
+        let loop = StridedLoop(shape: batch + [1], strides: [a.strides.prefix(r) + [0], b.strides.prefix(r) + [0]])
+        let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
+        var offsets: [[Int]] = []
+        offsets.reserveCapacity(batchCount)
+        loop.forRows(in: 0..<loop.rowCount) { o in
+            for i in 0..<loop.innerCount { offsets.append([o[0] + i * loop.innerStrides[0], o[1] + i * loop.innerStrides[1]]) }
+        }
+        let one = { (i: Int) in
+            sgemm(BLASMatrix(pointer: pa + offsets[i][0], transposed: la0.transposed, leadingDimension: la0.ld),
+                  BLASMatrix(pointer: pb + offsets[i][1], transposed: lb.transposed, leadingDimension: lb.ld),
+                  po + i * m * n, ldc: n, m: m, n: n, k: k)
+        }
+        if batchCount >= ThreadPool.threadCount && m * n * k < (1 << 22) {
+            ThreadPool.parallelFor(batchCount, one)
+        } else {
+            for i in 0..<batchCount { one(i) }
+        }
+    }
+}
+
+/// ONNX Gemm: `Y = alpha * op(A) op(B) + beta * C`, C unidirectionally broadcast to (M, N).
+enum GemmKernel {
+    static func run(_ call: KernelInvocation) throws -> Tensor {
+        let a0 = try call.input(0), b0 = try call.input(1)
+        guard a0.rank == 2, b0.rank == 2 else { throw KernelError.invalid("Gemm needs 2-D A and B, got \(a0.shape) and \(b0.shape)") }
+        guard a0.dtype.isFloatingPoint else { throw KernelError.unsupported("Gemm on \(a0.dtype)") }
+        let transA = try call.attributes.int("transA", 0) != 0, transB = try call.attributes.int("transB", 0) != 0
+        let alpha = Float(try call.attributes.float("alpha", 1)), beta = Float(try call.attributes.float("beta", 1))
+        let a = a0.converted(to: .float32), b = b0.converted(to: .float32)
+        let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
+        let n = transB ? b.shape[0] : b.shape[1]
+        guard (transB ? b.shape[1] : b.shape[0]) == k else {
+            throw KernelError.invalid("Gemm inner dimensions differ: A \(a0.shape) transA=\(transA), B \(b0.shape) transB=\(transB)")
+        }
+        let out = Tensor(zeros: [m, n], dtype: .float32)
+        var gemmBeta: Float = 0
+        if let c = call.optionalInput(2), beta != 0 {
+            let cv = try c.converted(to: .float32).expanded(to: [m, n])
+            out.pointer(as: Float.self).update(from: cv.floats(), count: m * n)
+            gemmBeta = beta
+        }
+        ThreadPool.configure()
+        if m * n > 0 {
+            sgemm(BLASMatrix(pointer: a.pointer(as: Float.self), transposed: transA, leadingDimension: max(a.shape[1], 1)),
+                  BLASMatrix(pointer: b.pointer(as: Float.self), transposed: transB, leadingDimension: max(b.shape[1], 1)),
+                  out.pointer(as: Float.self), ldc: n, m: m, n: n, k: k, alpha: alpha, beta: gemmBeta)
+        }
+        return out.converted(to: a0.dtype)
+    }
+}

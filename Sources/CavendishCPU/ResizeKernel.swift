@@ -1,0 +1,170 @@
+import CavendishCore
+import Foundation
+
+/// ONNX Resize (opset 11 and later): modes `nearest`, `linear` and `cubic`, every coordinate transform,
+/// `axes`, `keep_aspect_ratio_policy`, `exclude_outside` and `extrapolation_value`. Antialiasing is not
+/// implemented.
+///
+/// Interpolation is separable: each resized axis is processed in turn with a per-output-index list of
+/// input taps and weights.
+enum ResizeKernel {
+    struct Taps {
+        var indices: [[Int]]
+        var weights: [[Float]]
+        var outside: [Bool]
+    }
+
+    static func run(_ call: KernelInvocation) throws -> Tensor {
+        let x = try call.input(0)
+        guard x.dtype.isFloatingPoint else { throw KernelError.unsupported("Resize on \(x.dtype)") }
+        let a = call.attributes
+        let mode = try a.string("mode", "nearest")
+        guard ["nearest", "linear", "cubic"].contains(mode) else { throw KernelError.invalid("Resize mode \(mode)") }
+        if try a.int("antialias", 0) != 0 && mode != "nearest" { throw KernelError.unsupported("Resize antialias=1") }
+        let transform = try a.string("coordinate_transformation_mode", call.opset >= 11 ? "half_pixel" : "asymmetric")
+        let nearestMode = try a.string("nearest_mode", "round_prefer_floor")
+        let cubicA = Float(try a.float("cubic_coeff_a", -0.75))
+        let excludeOutside = try a.int("exclude_outside", 0) != 0
+        let extrapolation = Float(try a.float("extrapolation_value", 0))
+        let policy = try a.string("keep_aspect_ratio_policy", "stretch")
+        let rank = x.rank
+        let axes = try (try a.ints("axes") ?? Array(0..<rank)).map { try Shape.normalizeAxis($0, rank: rank) }
+
+        // Inputs: opset 10 has (X, scales); later (X, roi, scales, sizes).
+        let scalesInput = call.opset < 11 ? call.optionalInput(1) : call.optionalInput(2)
+        let sizesInput = call.opset < 11 ? nil : call.optionalInput(3)
+        let roiInput = call.opset < 11 ? nil : call.optionalInput(1)
+        var scales = [Float](repeating: 1, count: rank)
+        var outShape = x.shape
+        if let sizesTensor = sizesInput, sizesTensor.count > 0 {
+            let sizes = sizesTensor.int64s().map(Int.init)
+            guard sizes.count == axes.count else { throw KernelError.invalid("Resize sizes has \(sizes.count) values for \(axes.count) axes") }
+            if policy == "stretch" {
+                for (i, axis) in axes.enumerated() { outShape[axis] = sizes[i]; scales[axis] = Float(sizes[i]) / Float(x.shape[axis]) }
+            } else {
+                let ratios = axes.enumerated().map { Float(sizes[$0.offset]) / Float(x.shape[$0.element]) }
+                let s = policy == "not_larger" ? ratios.min()! : ratios.max()!
+                for axis in axes {
+                    scales[axis] = s
+                    outShape[axis] = Int((s * Float(x.shape[axis])).rounded(.toNearestOrAwayFromZero))
+                }
+            }
+        } else if let scalesTensor = scalesInput, scalesTensor.count > 0 {
+            let s = scalesTensor.floats()
+            guard s.count == axes.count else { throw KernelError.invalid("Resize scales has \(s.count) values for \(axes.count) axes") }
+            for (i, axis) in axes.enumerated() {
+                guard s[i] > 0 else { throw KernelError.invalid("Resize scale \(s[i]) must be positive") }
+                scales[axis] = s[i]
+                outShape[axis] = Int((Float(x.shape[axis]) * s[i]).rounded(.down))
+            }
+        } else {
+            throw KernelError.invalid("Resize needs scales or sizes")
+        }
+        var roi = [Float](repeating: 0, count: rank) + [Float](repeating: 1, count: rank)
+        if transform == "tf_crop_and_resize", let r = roiInput?.floats() {
+            guard r.count == 2 * axes.count else { throw KernelError.invalid("Resize roi has \(r.count) values") }
+            for (i, axis) in axes.enumerated() { roi[axis] = r[i]; roi[rank + axis] = r[axes.count + i] }
+        }
+
+        var current = x.converted(to: .float32)
+        var outsideMask: [(axis: Int, outside: [Bool])] = []
+        for axis in 0..<rank where outShape[axis] != x.shape[axis] || scales[axis] != 1 || transform == "tf_crop_and_resize" {
+            let taps = try makeTaps(inLength: x.shape[axis], outLength: outShape[axis], scale: scales[axis], transform: transform,
+                                    mode: mode, nearestMode: nearestMode, cubicA: cubicA, excludeOutside: excludeOutside,
+                                    roiStart: roi[axis], roiEnd: roi[rank + axis])
+            current = apply(taps, to: current, axis: axis, outLength: outShape[axis])
+            if taps.outside.contains(true) { outsideMask.append((axis, taps.outside)) }
+        }
+        if !outsideMask.isEmpty {
+            let strides = Shape.contiguousStrides(outShape)
+            let p = current.pointer(as: Float.self)
+            for flat in 0..<current.count {
+                for (axis, outside) in outsideMask where outside[(flat / strides[axis]) % outShape[axis]] {
+                    p[flat] = extrapolation
+                }
+            }
+        }
+        return current.converted(to: x.dtype)
+    }
+
+    static func sourceCoordinate(_ o: Int, inLength: Int, outLength: Int, scale: Float, transform: String,
+                                 roiStart: Float, roiEnd: Float) throws -> Float {
+        let xo = Float(o)
+        switch transform {
+        case "half_pixel": return (xo + 0.5) / scale - 0.5
+        case "half_pixel_symmetric":
+            let adjustment = Float(outLength) / (scale * Float(inLength))
+            let offset = Float(inLength) / 2 * (1 - adjustment)
+            return offset + (xo + 0.5) / scale - 0.5
+        case "pytorch_half_pixel": return outLength > 1 ? (xo + 0.5) / scale - 0.5 : 0
+        case "align_corners": return outLength == 1 ? 0 : xo * Float(inLength - 1) / Float(outLength - 1)
+        case "asymmetric": return xo / scale
+        case "tf_crop_and_resize":
+            if outLength > 1 {
+                return roiStart * Float(inLength - 1) + xo * (roiEnd - roiStart) * Float(inLength - 1) / Float(outLength - 1)
+            }
+            return 0.5 * (roiStart + roiEnd) * Float(inLength - 1)
+        default: throw KernelError.invalid("Resize coordinate_transformation_mode \(transform)")
+        }
+    }
+
+    static func makeTaps(inLength: Int, outLength: Int, scale: Float, transform: String, mode: String, nearestMode: String,
+                         cubicA: Float, excludeOutside: Bool, roiStart: Float, roiEnd: Float) throws -> Taps {
+        var taps = Taps(indices: [], weights: [], outside: [])
+        for o in 0..<outLength {
+            let xs = try sourceCoordinate(o, inLength: inLength, outLength: outLength, scale: scale, transform: transform,
+                                          roiStart: roiStart, roiEnd: roiEnd)
+            taps.outside.append(transform == "tf_crop_and_resize" && (xs < 0 || xs > Float(inLength - 1)))
+            func clamp(_ i: Int) -> Int { min(max(i, 0), inLength - 1) }
+            switch mode {
+            case "nearest":
+                let f = xs.rounded(.down), frac = xs - f
+                let i: Float
+                switch nearestMode {
+                case "round_prefer_floor": i = frac == 0.5 ? f : xs.rounded(.toNearestOrAwayFromZero)
+                case "round_prefer_ceil": i = frac == 0.5 ? f + 1 : xs.rounded(.toNearestOrAwayFromZero)
+                case "floor": i = f
+                case "ceil": i = xs.rounded(.up)
+                default: throw KernelError.invalid("Resize nearest_mode \(nearestMode)")
+                }
+                taps.indices.append([clamp(Int(i))]); taps.weights.append([1])
+            case "linear":
+                let f = xs.rounded(.down), r = xs - f, i0 = Int(f)
+                taps.indices.append([clamp(i0), clamp(i0 + 1)]); taps.weights.append([1 - r, r])
+            default:
+                let f = xs.rounded(.down), r = xs - f, i0 = Int(f)
+                let A = cubicA
+                func far(_ t: Float) -> Float { ((A * t - 5 * A) * t + 8 * A) * t - 4 * A }
+                func near(_ t: Float) -> Float { ((A + 2) * t - (A + 3)) * t * t + 1 }
+                var w: [Float] = [far(r + 1), near(r), near(1 - r), far(2 - r)]
+                let raw = [i0 - 1, i0, i0 + 1, i0 + 2]
+                if excludeOutside {
+                    for k in 0..<4 where raw[k] < 0 || raw[k] >= inLength { w[k] = 0 }
+                    let s = w.reduce(0, +)
+                    if s != 0 { w = w.map { $0 / s } }
+                }
+                taps.indices.append(raw.map(clamp)); taps.weights.append(w)
+            }
+        }
+        return taps
+    }
+
+    static func apply(_ taps: Taps, to x: Tensor, axis: Int, outLength: Int) -> Tensor {
+        var shape = x.shape
+        let inLength = shape[axis]
+        shape[axis] = outLength
+        let out = Tensor(zeros: shape, dtype: .float32)
+        let outer = Shape.count(Array(x.shape.prefix(axis))), inner = Shape.count(Array(x.shape.dropFirst(axis + 1)))
+        let src = x.pointer(as: Float.self), dst = out.pointer(as: Float.self)
+        ThreadPool.parallelFor(outer) { o in
+            for j in 0..<outLength {
+                let d = dst + (o * outLength + j) * inner
+                for (k, i) in taps.indices[j].enumerated() {
+                    let w = taps.weights[j][k], s = src + (o * inLength + i) * inner
+                    if k == 0 { for t in 0..<inner { d[t] = w * s[t] } } else { for t in 0..<inner { d[t] += w * s[t] } }
+                }
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+import CavendishCore
+import Foundation
+
+/// Elementwise float functions: Sigmoid, Tanh, Erf, Exp, Sqrt, Sin, Cos, Gelu.
+enum UnaryKernels {
+    static let ops = ["Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Sin", "Cos", "Gelu"]
+
+    static func run(_ call: KernelInvocation) throws -> Tensor {
+        let x = try call.input(0)
+        guard x.dtype.isFloatingPoint else {
+            throw KernelError.unsupported("\(call.op) on \(x.dtype) (float types only)")
+        }
+        let input = x.converted(to: .float32)
+        let out = Tensor(zeros: x.shape, dtype: .float32)
+        let src = input.pointer(as: Float.self), dst = out.pointer(as: Float.self)
+        let apply = try function(call)
+        ThreadPool.parallelRanges(x.count, minimumChunk: 1 << 15) { r in
+            apply(src + r.lowerBound, dst + r.lowerBound, r.count)
+        }
+        return out.converted(to: x.dtype)
+    }
+
+    typealias Function = (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Void
+
+    static func map(_ f: @escaping (Float) -> Float) -> Function {
+        { s, d, n in for i in 0..<n { d[i] = f(s[i]) } }
+    }
+
+    static func function(_ call: KernelInvocation) throws -> Function {
+        switch call.op {
+        case "Exp": return FastMath.exp
+        case "Sigmoid": return map { 1 / (1 + Foundation.exp(-$0)) }
+        case "Tanh": return map { Foundation.tanh($0) }
+        case "Erf": return map { Foundation.erf($0) }
+        case "Sqrt": return map { $0.squareRoot() }
+        case "Sin": return map { Foundation.sin($0) }
+        case "Cos": return map { Foundation.cos($0) }
+        case "Gelu":
+            switch try call.attributes.string("approximate", "none") {
+            case "none": return map { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }
+            case "tanh":
+                return map { x in
+                    0.5 * x * (1 + Foundation.tanh(0.79788456080286536 * (x + 0.044715 * x * x * x)))
+                }
+            case let other: throw KernelError.unsupported("Gelu approximate=\(other)")
+            }
+        default: throw KernelError.unsupported("unary operator \(call.op)")
+        }
+    }
+}
+
+/// ONNX Cast: element-type conversion (`saturate` only matters for float8 types, which are not supported).
+enum CastKernel {
+    static func run(_ call: KernelInvocation) throws -> Tensor {
+        let x = try call.input(0)
+        let to = try call.attributes.int("to", 1)
+        guard let target = OnnxElementType.dtype(onnxCode: to) else {
+            throw KernelError.unsupported("Cast to ONNX element type \(to)")
+        }
+        return x.converted(to: target)
+    }
+}
+
+/// ONNX's numeric element-type codes (TensorProto.DataType).
+public enum OnnxElementType {
+    /// The DType of an ONNX element-type code, or nil for types the runtime does not have.
+    public static func dtype(onnxCode: Int) -> DType? {
+        switch onnxCode {
+        case 1: return .float32
+        case 2: return .uint8
+        case 3: return .int8
+        case 6: return .int32
+        case 7: return .int64
+        case 9: return .bool
+        case 10: return .float16
+        case 11: return .float64
+        case 16: return .bfloat16
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import CavendishCore
+import Foundation
+
+/// Runs kernel cases on a backend and judges them.
+public struct ConformanceRunner: Sendable {
+    /// The backend under test.
+    public let backend: any KernelBackend
+
+    /// A runner for `backend`.
+    public init(backend: any KernelBackend) { self.backend = backend }
+
+    /// Runs one loaded case.
+    public func run(_ kernelCase: KernelCase) -> CaseResult {
+        var result = CaseResult(file: kernelCase.source, op: kernelCase.call.op, status: .pass, maxAbsErr: 0, maxRelErr: 0, message: "")
+        var call = kernelCase.call
+        call.outputCount = kernelCase.expected.count
+        let outputs: [Tensor]
+        do {
+            outputs = try backend.run(call)
+        } catch KernelError.unsupported(let m) {
+            result.status = .unsupported; result.message = m; return result
+        } catch {
+            result.status = .error; result.message = "\(error)"; return result
+        }
+        for (i, expected) in kernelCase.expected.enumerated() {
+            guard let expected else { continue }
+            guard i < outputs.count else {
+                result.status = .fail; result.message = "output \(i) missing (\(outputs.count) produced)"; return result
+            }
+            let c = OutputComparison(actual: outputs[i], expected: expected, rtol: kernelCase.rtol, atol: kernelCase.atol)
+            result.maxAbsErr = max(result.maxAbsErr, c.maxAbsoluteError)
+            result.maxRelErr = max(result.maxRelErr, c.maxRelativeError)
+            if !c.passed, result.status == .pass {
+                result.status = .fail
+                result.message = "output \(i): \(c.message)"
+            }
+        }
+        return result
+    }
+
+    /// Loads and runs each case file; a file that cannot be read is an `error` result, not a crash.
+    public func run(files: [String]) -> ConformanceReport {
+        let results = files.map { file -> CaseResult in
+            do { return run(try KernelCaseFile.load(file)) }
+            catch { return CaseResult(file: file, op: "", status: .error, maxAbsErr: 0, maxRelErr: 0, message: "\(error)") }
+        }
+        return ConformanceReport(backend: backend.name, results: results)
+    }
+
+    /// Expands paths: files as given, folders searched recursively for `*.h5`, sorted.
+    public static func caseFiles(in paths: [String]) throws -> [String] {
+        var files: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw KernelError.invalid("\(path): no such file or folder")
+            }
+            if !isDirectory.boolValue { files.append(path); continue }
+            guard let walker = fm.enumerator(atPath: path) else { continue }
+            var found: [String] = []
+            for case let relative as String in walker where relative.hasSuffix(".h5") {
+                found.append((path as NSString).appendingPathComponent(relative))
+            }
+            files += found.sorted()
+        }
+        return files
+    }
+}

@@ -1,0 +1,45 @@
+
+
+/// Everything one kernel call sees: inputs by ONNX position (nil where omitted), attributes, the opset
+/// whose semantics apply, and how many outputs the caller wants.
+public struct KernelInvocation: Sendable {
+    /// Newest ONNX opset whose semantics the kernels follow.
+    public static let latestOpset = 24
+
+    /// Operator type, e.g. `Conv`.
+    public var op: String
+    /// Inputs by position; nil for an omitted optional input.
+    public var inputs: [Tensor?]
+    /// Node attributes.
+    public var attributes: Attributes
+    /// Opset version whose semantics apply.
+    public var opset: Int
+    /// Number of outputs requested (for operators with optional outputs, such as Split or Attention).
+    public var outputCount: Int
+
+    /// Describes a call.
+    public init(op: String, inputs: [Tensor?], attributes: Attributes = Attributes(), opset: Int = KernelInvocation.latestOpset,
+                outputCount: Int = 1) {
+        self.op = op
+        self.inputs = inputs
+        self.attributes = attributes
+        self.opset = opset
+        self.outputCount = outputCount
+    }
+
+    /// Input `i`, or an error naming it when absent.
+    public func input(_ i: Int) throws -> Tensor {
+        guard i < inputs.count, let t = inputs[i] else { throw KernelError.invalid("\(op) needs input \(i)") }
+        return t
+    }
+
+    /// Input `i` when present.
+    public func optionalInput(_ i: Int) -> Tensor? {
+        i < inputs.count ? inputs[i] : nil
+    }
+
+    /// Input `i`'s elements as integers (shape inputs, axes, indices), or nil when absent.
+    public func intsInput(_ i: Int) -> [Int]? {
+        optionalInput(i).map { $0.int64s().map { Int($0) } }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+
+/// The `cavendish` command.
+@main
+struct Cavendish: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cavendish",
+        abstract: "A Swift research toolkit for Nano Banana 2-style personalized image generation.",
+        discussion: """
+        Cavendish runs a tensor runtime with a CPU backend (OpenBLAS, HDF5, libpng). Start with:
+
+          cavendish kernels check Tests/Fixtures/onnx-node    # ONNX conformance of the CPU kernels
+          cavendish kernels bench                             # kernel speed as ratios to sgemm / memcpy
+
+        Each subcommand has its own --help.
+        """,
+        version: CavendishVersion.string,
+        subcommands: [KernelsCommand.self]
+    )
+}
+
+/// Version of the tool, recorded in outputs it writes.
+enum CavendishVersion {
+    static let string = "0.1.0"
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import CavendishBench
+import CavendishCPU
+import CavendishConformance
+import CavendishCore
+import Foundation
+
+/// `cavendish kernels`: conformance and speed of the operator kernels.
+struct KernelsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kernels",
+        abstract: "Check the kernels against ONNX semantics, or measure their speed.",
+        subcommands: [Check.self, Bench.self]
+    )
+
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run kernel case files (HDF5, shared/KERNEL_CASES.md format) and judge the outputs.",
+            discussion: """
+            PATH is a case file or a folder searched recursively for *.h5. Each case names an ONNX operator, its \
+            attributes, inputs and expected outputs; an output passes when |actual - expected| <= atol + rtol*|expected| \
+            element by element (defaults by element type; a case may set its own).
+
+            The exit status is 0 only when no case failed or errored; `unsupported` cases (operator or attribute \
+            combination not implemented) do not fail the run but are counted and listed.
+
+            Examples:
+              cavendish kernels check Tests/Fixtures/onnx-node
+              cavendish kernels check Tests/Fixtures/kernel-cases/Conv --json > conv.json
+            """
+        )
+
+        @Argument(help: "Case files or folders of them.")
+        var paths: [String]
+
+        @Option(help: "Backend to run the cases on: cpu.")
+        var backend: String = "cpu"
+
+        @Flag(help: "Print one JSON object (the format of shared/KERNEL_CASES.md) instead of a table.")
+        var json = false
+
+        @Flag(help: "With the table, list passing cases too (by default only the others).")
+        var verbose = false
+
+        func run() throws {
+            let chosen: any KernelBackend
+            switch backend {
+            case "cpu": chosen = CPUBackend()
+            default: throw ValidationError("unknown backend '\(backend)'; available: cpu")
+            }
+            let files: [String]
+            do { files = try ConformanceRunner.caseFiles(in: paths) } catch { throw ValidationError("\(error)") }
+            guard !files.isEmpty else { throw ValidationError("no *.h5 case files under \(paths.joined(separator: ", "))") }
+            let runner = ConformanceRunner(backend: chosen)
+            var bar = ProgressBar(total: files.count, label: "cases")
+            var results: [CaseResult] = []
+            for (i, file) in files.enumerated() {
+                bar.update(i, detail: (file as NSString).lastPathComponent)
+                results += runner.run(files: [file]).results
+            }
+            bar.finish()
+            let report = ConformanceReport(backend: chosen.name, results: results)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            } else {
+                printTable(report)
+            }
+            if !report.succeeded { throw ExitCode(1) }
+        }
+
+        func printTable(_ report: ConformanceReport) {
+            let shown = report.results.filter { verbose || $0.status != .pass }
+            if !shown.isEmpty {
+                print("status       op                     max_abs_err  file / message")
+                for r in shown {
+                    let status = r.status.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    let op = r.op.padding(toLength: 22, withPad: " ", startingAt: 0)
+                    print("\(status) \(op) \(String(format: "%11.3e", r.maxAbsErr))  \(r.file)")
+                    if !r.message.isEmpty { print(String(repeating: " ", count: 49) + r.message) }
+                }
+            }
+            var byOp: [String: (pass: Int, total: Int)] = [:]
+            for r in report.results { byOp[r.op, default: (0, 0)].total += 1; if r.status == .pass { byOp[r.op]!.pass += 1 } }
+            print("per operator (passed/cases): " + byOp.keys.sorted().map { "\($0.isEmpty ? "?" : $0) \(byOp[$0]!.pass)/\(byOp[$0]!.total)" }.joined(separator: ", "))
+            print("backend \(report.backend): \(report.cases) cases: \(report.passed) pass, \(report.failed) fail, \(report.errors) error, \(report.unsupported) unsupported")
+        }
+    }
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Measure kernel speed as ratios to raw sgemm (equal FLOPs) or memcpy (equal bytes), in one run.",
+            discussion: """
+            Prints the machine, thread count and OpenBLAS core in use, then one row per kernel: its rate, the \
+            reference's rate measured in the same run, the ratio and the target ratio. Ratios, not absolute rates, are \
+            what to compare across runs: shared machines drift.
+
+            OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE at start-up; this machine type sets them to values \
+            that halve sgemm speed. To measure without them, unset both for the whole command, which affects our \
+            kernels and the sgemm reference alike:
+              env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE cavendish kernels bench
+            """
+        )
+
+        @Flag(help: "Print one JSON object instead of a table.")
+        var json = false
+
+        @Option(help: "Seconds to spend timing each item (larger is steadier).")
+        var budget: Double = 0.6
+
+        func run() throws {
+            guard budget > 0 && budget <= 60 else { throw ValidationError("--budget must be in (0, 60] seconds") }
+            let machine = MachineInfo.current()
+            var bar = ProgressBar(total: 11, label: "bench")
+            var step = 0
+            let results = try KernelBenchmarks.run(budget: budget) { name in bar.update(step, detail: name); step += 1 }
+            bar.finish()
+            if json {
+                struct Output: Encodable { let machine: MachineInfo; let results: [KernelMeasurement] }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try encoder.encode(Output(machine: machine, results: results)), as: UTF8.self))
+                return
+            }
+            print("machine: \(machine.cpu), \(machine.cores) cores, \(machine.threads) threads, OpenBLAS core \(machine.openblasCore)")
+            print("env: OPENBLAS_CORETYPE=\(machine.openblasCoretypeEnv) OPENBLAS_L2_SIZE=\(machine.openblasL2SizeEnv)")
+            print("kernel".padding(toLength: 50, withPad: " ", startingAt: 0) + "     rate  reference   ratio  target")
+            for r in results {
+                let name = r.name.padding(toLength: 50, withPad: " ", startingAt: 0)
+                let met = r.ratio >= r.target ? "met" : "MISSED"
+                print("\(name) \(String(format: "%8.1f", r.value)) \(String(format: "%10.1f", r.referenceValue)) \(r.unit.padding(toLength: 7, withPad: " ", startingAt: 0)) \(String(format: "%5.2f", r.ratio))  >= \(String(format: "%.2f", r.target)) \(met)")
+            }
+        }
+    }
+}
