@@ -2,6 +2,16 @@
 // Cavendish: a Swift research toolkit for Nano Banana 2-style personalized image generation.
 import PackageDescription
 
+/// Kernels are compiled for Haswell-class x86-64 (AVX2, FMA; the x86-64-v3 level) so that SIMD code and LLVM's vectorizer use 256-bit
+/// lanes; without it Swift targets the SSE2 baseline. Every x86-64 server of the last decade has v3.
+let kernelSettings: [SwiftSetting] = {
+    #if arch(x86_64)
+    return [.unsafeFlags(["-target-cpu", "haswell"])]
+    #else
+    return []
+    #endif
+}()
+
 let package = Package(
     name: "Cavendish",
     platforms: [.macOS(.v14)],
@@ -22,9 +32,9 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         // Tensor core: element types, shapes, strided views, seeded random numbers.
-        .target(name: "CavendishCore"),
+        .target(name: "CavendishCore", swiftSettings: kernelSettings),
         // CPU backend: ONNX-semantics kernels, the thread pool, the op dispatcher.
-        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CBLAS"]),
+        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CBLAS"], swiftSettings: kernelSettings),
         // Weight and image IO: HDF5, safetensors, PNG.
         .target(name: "CavendishIO", dependencies: ["CavendishCore", "CHDF5", "CPNG"]),
         // Kernel case files (shared/KERNEL_CASES.md): loading, running, comparing, reporting.

@@ -64,16 +64,20 @@ public enum KernelBenchmarks {
     }
 
     /// Runs the suite. `budget` is the seconds spent per timed item (larger is steadier).
-    public static func run(budget: Double = 0.6, progress: (String) -> Void = { _ in }) throws -> [KernelMeasurement] {
+    public static func run(budget: Double = 0.6, filter: String? = nil, progress: (String) -> Void = { _ in }) throws -> [KernelMeasurement] {
         var results: [KernelMeasurement] = []
-        func compute(_ name: String, flops: Double, target: Double, reference: String, referenceSeconds: Double, _ body: () throws -> Void) rethrows {
+        func wanted(_ name: String) -> Bool { filter.map { name.lowercased().contains($0.lowercased()) } ?? true }
+        func compute(_ name: String, flops: Double, target: Double, reference: String, referenceSeconds: @autoclosure () -> Double, _ body: () throws -> Void) rethrows {
+            guard wanted(name) else { return }
             progress(name)
+            let referenceSeconds = referenceSeconds()
             let s = try Stopwatch.median(budget: budget, body)
             let v = flops / s / 1e9, r = flops / referenceSeconds / 1e9
             results.append(KernelMeasurement(name: name, unit: "GFLOP/s", value: v, reference: reference, referenceValue: r,
                                              ratio: v / r, target: target, seconds: s))
         }
         func memory(_ name: String, bytes: Int, target: Double, _ body: () throws -> Void) rethrows {
+            guard wanted(name) else { return }
             progress(name)
             let s = try Stopwatch.median(budget: budget, body)
             let m = memcpySeconds(bytes: bytes / 2, budget: budget)
@@ -83,7 +87,7 @@ public enum KernelBenchmarks {
         }
 
         // Raw sgemm itself, for the record (ratio 1 by definition).
-        do {
+        if wanted("cblas_sgemm") {
             let n = 1024, flops = 2.0 * Double(n * n * n)
             progress("sgemm 1024^3")
             let s = sgemmSeconds(m: n, n: n, k: n, budget: budget)
@@ -122,10 +126,10 @@ public enum KernelBenchmarks {
             let heads = 8, d = 64
             let q = random([1, heads, seq, d], seed: 8), k = random([1, heads, seq, d], seed: 9), v = random([1, heads, seq, d], seed: 10)
             let flops = 4.0 * Double(heads * seq * seq * d)
-            let qk = sgemmSeconds(m: seq, n: seq, k: d, repeats: heads, budget: budget / 2)
-            let pv = sgemmSeconds(m: seq, n: d, k: seq, repeats: heads, budget: budget / 2)
+            let qk = { sgemmSeconds(m: seq, n: seq, k: d, repeats: heads, budget: budget / 2) }
+            let pv = { sgemmSeconds(m: seq, n: d, k: seq, repeats: heads, budget: budget / 2) }
             try compute("Attention 8 heads, seq \(seq), head dim 64", flops: flops, target: 0.5,
-                        reference: "cblas_sgemm QK^T (\(seq)x\(seq)x\(d)) + PV (\(seq)x\(d)x\(seq)) x 8 heads", referenceSeconds: qk + pv) {
+                        reference: "cblas_sgemm QK^T (\(seq)x\(seq)x\(d)) + PV (\(seq)x\(d)x\(seq)) x 8 heads", referenceSeconds: qk() + pv()) {
                 _ = try backend.run("Attention", [q, k, v])
             }
         }

@@ -23,8 +23,10 @@ enum AttentionKernel {
         var validKeys: [Int]         // per batch (nonpad_kv_seqlen), else kvLength
         var softcap: Float
 
-        func allowed(_ b: Int, _ i: Int, _ j: Int) -> Bool {
-            j < validKeys[b] && (!causal || j <= i + causalOffset[b])
+        /// Keys `0..<keyLimit(b, i)` are the ones query `i` of batch `b` may attend, before the mask.
+        func keyLimit(_ b: Int, _ i: Int) -> Int {
+            let valid = min(kvLength, validKeys[b])
+            return causal ? min(valid, i + causalOffset[b] + 1) : valid
         }
     }
 
@@ -126,29 +128,22 @@ enum AttentionKernel {
               BLASMatrix(pointer: kp, transposed: true, leadingDimension: p.headDim),
               s, ldc: ld, m: rows, n: cols, k: p.headDim)
         let biasBase = p.bias.map { $0.pointer(as: Float.self) }
+        let st = p.bias?.strides ?? [0, 0, 0, 0]
         for r in 0..<rows {
             let row = s + r * ld, i = i0 + r
             if p.softcap > 0 { for c in 0..<cols { row[c] = p.softcap * tanh(row[c] / p.softcap) } }
-            if let bias = p.bias, let base = biasBase {
-                let st = bias.strides
-                let rb = base + b * st[0] + h * st[1] + i * st[2] + j0 * st[3]
-                for c in 0..<cols {
-                    let bv = rb[c * st[3]]
-                    if bv == -.infinity { row[c] = -.infinity } else { row[c] += bv; anyAllowed[r] = anyAllowed[r] || true }
-                }
+            // Structural masks (causal, nonpad) always leave a prefix of the keys.
+            let limit = min(cols, max(0, p.keyLimit(b, i) - j0))
+            for c in limit..<cols { row[c] = -.infinity }
+            guard let base = biasBase else { anyAllowed[r] = limit > 0; continue }
+            let rb = base + b * st[0] + h * st[1] + i * st[2] + j0 * st[3]
+            var any = false
+            for c in 0..<limit {
+                let bv = rb[c * st[3]]
+                // A -inf bias removes the key even where the raw score is +inf (which would give NaN).
+                if bv == -.infinity { row[c] = -.infinity } else { row[c] += bv; any = true }
             }
-            for c in 0..<cols where !p.allowed(b, i, j0 + c) { row[c] = -.infinity }
-            if p.bias == nil {
-                if (0..<cols).contains(where: { p.allowed(b, i, j0 + $0) }) { anyAllowed[r] = true }
-            } else {
-                // A key counts as allowed when neither the mask nor the structure removes it.
-                var any = false
-                if let base = biasBase, let st = p.bias?.strides {
-                    let rb = base + b * st[0] + h * st[1] + i * st[2] + j0 * st[3]
-                    for c in 0..<cols where p.allowed(b, i, j0 + c) && rb[c * st[3]] != -.infinity { any = true; break }
-                }
-                anyAllowed[r] = any
-            }
+            anyAllowed[r] = any
         }
     }
 
@@ -190,12 +185,7 @@ enum AttentionKernel {
                             continue
                         }
                         let correction = rowMax[r] == -.infinity ? 0 : Foundation.exp(rowMax[r] - m)
-                        var shifted = SIMD16<Float>(repeating: m)
-                        _ = shifted
-                        for c in 0..<cols { row[c] -= m }
-                        FastMath.exp(row, row, cols)
-                        shifted = SIMD16<Float>(repeating: 0)
-                        rowSum[r] = rowSum[r] * correction + FastMath.sum(row, cols)
+                        rowSum[r] = rowSum[r] * correction + FastMath.expShiftedSum(row, cols, shift: m)
                         rowMax[r] = m
                         if correction != 1 { FastMath.scale(o, p.valueDim, by: correction) }
                     }

@@ -39,22 +39,7 @@ enum SoftmaxKernel {
     /// Numerically stable softmax of one dense row (`src` may equal `dst`).
     static func softmaxRow(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
         let m = FastMath.max(src, n)
-        var i = 0
-        let mv = SIMD16<Float>(repeating: m)
-        var acc = SIMD16<Float>(repeating: 0)
-        while i + 16 <= n {
-            let v = FastMath.exp(UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<Float>.self) - mv)
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: v, as: SIMD16<Float>.self)
-            acc += v
-            i += 16
-        }
-        var sum = acc.sum()
-        if i < n {
-            var v = SIMD16<Float>(repeating: -.infinity)
-            for j in 0..<(n - i) { v[j] = src[i + j] }
-            let e = FastMath.exp(v - mv)
-            for j in 0..<(n - i) { dst[i + j] = e[j]; sum += e[j] }
-        }
+        let sum = FastMath.expShiftedSum(src, dst, n, shift: m)
         FastMath.scale(dst, n, by: 1 / sum)
     }
 }

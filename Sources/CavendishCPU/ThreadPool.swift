@@ -15,7 +15,13 @@ public enum ThreadPool {
         return ProcessInfo.processInfo.activeProcessorCount
     }()
 
-    private static let configured: Void = { openblas_set_num_threads(Int32(threadCount)) }()
+    private static let configured: Void = {
+        openblas_set_num_threads(Int32(threadCount))
+        // Kernel outputs are large and short-lived. By default glibc maps each allocation over 32 MiB
+        // afresh and unmaps it on free, so every call pays page faults and kernel zeroing for its output
+        // (most of a softmax's time here). Keeping such blocks in the heap lets them be reused.
+        cav_keep_large_allocations()
+    }()
     private static let regionLock = NSLock()
     nonisolated(unsafe) private static var depth = 0
 

@@ -31,6 +31,12 @@ public struct HDF5Member: Sendable, Equatable {
 /// Paths inside the file are written as in h5py: `"inputs/0"`, with `"/"` for the root group.
 /// Every failure, including a missing, truncated or corrupt file, throws an `IOError` naming the file.
 /// Calls from several threads are safe: they take turns behind the module's HDF5 lock.
+///
+/// Limit: the HDF5 library itself (1.10 here) trusts some structures inside object headers, so a file
+/// damaged *inside* an attribute message (not truncated, and not in the superblock) can crash it while
+/// attributes are listed or a variable-length string is read. Reading named attributes with
+/// `attribute(_:of:)` avoids the listing path; a runner that must survive arbitrary files should read
+/// each in a child process.
 public final class HDF5File: @unchecked Sendable {
     /// The file, as the caller named it.
     public let path: String

@@ -109,12 +109,15 @@ struct KernelsCommand: ParsableCommand {
         @Option(help: "Seconds to spend timing each item (larger is steadier).")
         var budget: Double = 0.6
 
+        @Option(help: "Only the kernels whose name contains this text (case-insensitive), e.g. 'conv'.")
+        var filter: String?
+
         func run() throws {
             guard budget > 0 && budget <= 60 else { throw ValidationError("--budget must be in (0, 60] seconds") }
             let machine = MachineInfo.current()
             var bar = ProgressBar(total: 11, label: "bench")
             var step = 0
-            let results = try KernelBenchmarks.run(budget: budget) { name in bar.update(step, detail: name); step += 1 }
+            let results = try KernelBenchmarks.run(budget: budget, filter: filter) { name in bar.update(step, detail: name); step += 1 }
             bar.finish()
             if json {
                 struct Output: Encodable { let machine: MachineInfo; let results: [KernelMeasurement] }
