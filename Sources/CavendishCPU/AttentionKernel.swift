@@ -23,10 +23,17 @@ enum AttentionKernel {
         var validKeys: [Int]         // per batch (nonpad_kv_seqlen), else kvLength
         var softcap: Float
 
-        /// Keys `0..<keyLimit(b, i)` are the ones query `i` of batch `b` may attend, before the mask.
-        func keyLimit(_ b: Int, _ i: Int) -> Int {
-            let valid = min(kvLength, validKeys[b])
-            return causal ? min(valid, i + causalOffset[b] + 1) : valid
+        var leftWindow = -1, rightWindow = -1
+
+        /// The keys query `i` of batch `b` may attend before the mask: causal, padding and sliding-window
+        /// limits always leave one contiguous range.
+        func keyRange(_ b: Int, _ i: Int) -> Range<Int> {
+            let position = i + causalOffset[b]
+            var hi = min(kvLength, validKeys[b])
+            if causal { hi = min(hi, position + 1) }
+            if rightWindow >= 0 { hi = min(hi, position + rightWindow + 1) }
+            let lo = leftWindow >= 0 ? max(0, position - leftWindow) : 0
+            return lo < hi ? lo..<hi : 0..<0
         }
     }
 
@@ -81,6 +88,8 @@ enum AttentionKernel {
         var problem = Problem(q: qs, k: k, v: v, batch: batch, qHeads: hq, kvHeads: hkv, qLength: sq, kvLength: skv,
                               headDim: d, valueDim: dv, bias: nil, causal: causal, causalOffset: offsets,
                               validKeys: (0..<batch).map { nonpad?[$0] ?? skv }, softcap: Float(try a.float("softcap", 0)))
+        problem.leftWindow = try a.int("left_window_size", -1)
+        problem.rightWindow = try a.int("right_window_size", -1)
         if let mask = call.optionalInput(3) {
             problem.bias = try additiveBias(mask, batch: batch, heads: hq, sq: sq, skv: skv)
         }
@@ -132,13 +141,14 @@ enum AttentionKernel {
         for r in 0..<rows {
             let row = s + r * ld, i = i0 + r
             if p.softcap > 0 { for c in 0..<cols { row[c] = p.softcap * tanh(row[c] / p.softcap) } }
-            // Structural masks (causal, nonpad) always leave a prefix of the keys.
-            let limit = min(cols, max(0, p.keyLimit(b, i) - j0))
-            for c in limit..<cols { row[c] = -.infinity }
-            guard let base = biasBase else { anyAllowed[r] = limit > 0; continue }
+            let keys = p.keyRange(b, i)
+            let lo = min(cols, max(0, keys.lowerBound - j0)), hi = max(lo, min(cols, keys.upperBound - j0))
+            for c in 0..<lo { row[c] = -.infinity }
+            for c in hi..<cols { row[c] = -.infinity }
+            guard let base = biasBase else { anyAllowed[r] = lo < hi; continue }
             let rb = base + b * st[0] + h * st[1] + i * st[2] + j0 * st[3]
             var any = false
-            for c in 0..<limit {
+            for c in lo..<hi {
                 let bv = rb[c * st[3]]
                 // A -inf bias removes the key even where the raw score is +inf (which would give NaN).
                 if bv == -.infinity { row[c] = -.infinity } else { row[c] += bv; any = true }
@@ -166,10 +176,10 @@ enum AttentionKernel {
                 rowMax.update(repeating: -.infinity, count: rows)
                 rowSum.update(repeating: 0, count: rows)
                 seen.update(repeating: false, count: rows)
-                // Keys past the last allowed one for this block contribute nothing.
-                var keyEnd = min(p.kvLength, p.validKeys[b])
-                if p.causal { keyEnd = min(keyEnd, max(0, i0 + rows - 1 + p.causalOffset[b] + 1)) }
-                var j0 = 0
+                // Key blocks outside every row's allowed range contribute nothing.
+                let first = p.keyRange(b, i0), last = p.keyRange(b, i0 + rows - 1)
+                let keyEnd = max(first.upperBound, last.upperBound)
+                var j0 = min(first.lowerBound, last.lowerBound)
                 while j0 < keyEnd {
                     let cols = min(keyBlock, keyEnd - j0)
                     blockSeen.update(repeating: false, count: rows)
@@ -215,7 +225,7 @@ enum AttentionKernel {
             let s = ps + (b * p.qHeads + h) * p.qLength * p.kvLength
             if mode <= 1 {
                 var raw = p
-                raw.bias = nil; raw.causal = false; raw.validKeys = [Int](repeating: p.kvLength, count: p.batch)
+                raw.bias = nil; raw.causal = false; raw.leftWindow = -1; raw.rightWindow = -1; raw.validKeys = [Int](repeating: p.kvLength, count: p.batch)
                 scoreBlock(raw, b: b, h: h, i0: 0, rows: p.qLength, j0: 0, cols: p.kvLength, into: s, ld: p.kvLength, anyAllowed: allowed)
             }
             let probabilities = UnsafeMutablePointer<Float>.allocate(capacity: max(p.qLength * p.kvLength, 1))

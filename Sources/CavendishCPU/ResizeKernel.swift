@@ -34,19 +34,19 @@ enum ResizeKernel {
         let scalesInput = call.opset < 11 ? call.optionalInput(1) : call.optionalInput(2)
         let sizesInput = call.opset < 11 ? nil : call.optionalInput(3)
         let roiInput = call.opset < 11 ? nil : call.optionalInput(1)
-        var scales = [Float](repeating: 1, count: rank)
+        var scales = [Double](repeating: 1, count: rank)
         var outShape = x.shape
         if let sizesTensor = sizesInput, sizesTensor.count > 0 {
             let sizes = sizesTensor.int64s().map(Int.init)
             guard sizes.count == axes.count else { throw KernelError.invalid("Resize sizes has \(sizes.count) values for \(axes.count) axes") }
             if policy == "stretch" {
-                for (i, axis) in axes.enumerated() { outShape[axis] = sizes[i]; scales[axis] = Float(sizes[i]) / Float(x.shape[axis]) }
+                for (i, axis) in axes.enumerated() { outShape[axis] = sizes[i]; scales[axis] = Double(sizes[i]) / Double(x.shape[axis]) }
             } else {
-                let ratios = axes.enumerated().map { Float(sizes[$0.offset]) / Float(x.shape[$0.element]) }
+                let ratios = axes.enumerated().map { Double(sizes[$0.offset]) / Double(x.shape[$0.element]) }
                 let s = policy == "not_larger" ? ratios.min()! : ratios.max()!
                 for axis in axes {
                     scales[axis] = s
-                    outShape[axis] = Int((s * Float(x.shape[axis])).rounded(.toNearestOrAwayFromZero))
+                    outShape[axis] = Int((s * Double(x.shape[axis])).rounded(.toNearestOrAwayFromZero))
                 }
             }
         } else if let scalesTensor = scalesInput, scalesTensor.count > 0 {
@@ -54,8 +54,8 @@ enum ResizeKernel {
             guard s.count == axes.count else { throw KernelError.invalid("Resize scales has \(s.count) values for \(axes.count) axes") }
             for (i, axis) in axes.enumerated() {
                 guard s[i] > 0 else { throw KernelError.invalid("Resize scale \(s[i]) must be positive") }
-                scales[axis] = s[i]
-                outShape[axis] = Int((Float(x.shape[axis]) * s[i]).rounded(.down))
+                scales[axis] = Double(s[i])
+                outShape[axis] = Int((Double(x.shape[axis]) * Double(s[i])).rounded(.down))
             }
         } else {
             throw KernelError.invalid("Resize needs scales or sizes")
@@ -87,39 +87,39 @@ enum ResizeKernel {
         return current.converted(to: x.dtype)
     }
 
-    static func sourceCoordinate(_ o: Int, inLength: Int, outLength: Int, scale: Float, transform: String,
-                                 roiStart: Float, roiEnd: Float) throws -> Float {
-        let xo = Float(o)
+    /// The input coordinate of output index `o`, in float64 as the ONNX reference computes it. The
+    /// "resized length" of the formulas is `scale * inLength`, which need not be a whole number.
+    static func sourceCoordinate(_ o: Int, inLength: Int, outLength: Int, scale: Double, transform: String,
+                                 roiStart: Float, roiEnd: Float) throws -> Double {
+        let x = Double(o), s = scale, n = Double(inLength), width = s * n
         switch transform {
-        case "half_pixel": return (xo + 0.5) / scale - 0.5
+        case "half_pixel": return ((x + 0.5) / s - 0.5)
         case "half_pixel_symmetric":
-            let adjustment = Float(outLength) / (scale * Float(inLength))
-            let offset = Float(inLength) / 2 * (1 - adjustment)
-            return offset + (xo + 0.5) / scale - 0.5
-        case "pytorch_half_pixel": return outLength > 1 ? (xo + 0.5) / scale - 0.5 : 0
-        case "align_corners": return outLength == 1 ? 0 : xo * Float(inLength - 1) / Float(outLength - 1)
-        case "asymmetric": return xo / scale
+            let offset = n / 2 * (1 - Double(outLength) / width)
+            return (offset + (x + 0.5) / s - 0.5)
+        case "pytorch_half_pixel": return (width == 1 ? -0.5 : (x + 0.5) / s - 0.5)
+        case "align_corners": return (width == 1 ? 0 : x * (n - 1) / (width - 1))
+        case "asymmetric": return (x / s)
         case "tf_crop_and_resize":
-            if outLength > 1 {
-                return roiStart * Float(inLength - 1) + xo * (roiEnd - roiStart) * Float(inLength - 1) / Float(outLength - 1)
-            }
-            return 0.5 * (roiStart + roiEnd) * Float(inLength - 1)
+            let r0 = Double(roiStart), r1 = Double(roiEnd)
+            let xo = width == 1 ? (r1 - r0) * (n - 1) / 2 : x * (r1 - r0) * (n - 1) / (width - 1)
+            return (xo + r0 * (n - 1))
         default: throw KernelError.invalid("Resize coordinate_transformation_mode \(transform)")
         }
     }
 
-    static func makeTaps(inLength: Int, outLength: Int, scale: Float, transform: String, mode: String, nearestMode: String,
+    static func makeTaps(inLength: Int, outLength: Int, scale: Double, transform: String, mode: String, nearestMode: String,
                          cubicA: Float, excludeOutside: Bool, roiStart: Float, roiEnd: Float) throws -> Taps {
         var taps = Taps(indices: [], weights: [], outside: [])
         for o in 0..<outLength {
             let xs = try sourceCoordinate(o, inLength: inLength, outLength: outLength, scale: scale, transform: transform,
                                           roiStart: roiStart, roiEnd: roiEnd)
-            taps.outside.append(transform == "tf_crop_and_resize" && (xs < 0 || xs > Float(inLength - 1)))
+            taps.outside.append(transform == "tf_crop_and_resize" && (xs < 0 || xs > Double(inLength - 1)))
             func clamp(_ i: Int) -> Int { min(max(i, 0), inLength - 1) }
             switch mode {
             case "nearest":
                 let f = xs.rounded(.down), frac = xs - f
-                let i: Float
+                let i: Double
                 switch nearestMode {
                 case "round_prefer_floor": i = frac == 0.5 ? f : xs.rounded(.toNearestOrAwayFromZero)
                 case "round_prefer_ceil": i = frac == 0.5 ? f + 1 : xs.rounded(.toNearestOrAwayFromZero)
@@ -129,10 +129,10 @@ enum ResizeKernel {
                 }
                 taps.indices.append([clamp(Int(i))]); taps.weights.append([1])
             case "linear":
-                let f = xs.rounded(.down), r = xs - f, i0 = Int(f)
+                let f = xs.rounded(.down), r = Float(xs - f), i0 = Int(f)
                 taps.indices.append([clamp(i0), clamp(i0 + 1)]); taps.weights.append([1 - r, r])
             default:
-                let f = xs.rounded(.down), r = xs - f, i0 = Int(f)
+                let f = xs.rounded(.down), r = Float(xs - f), i0 = Int(f)
                 let A = cubicA
                 func far(_ t: Float) -> Float { ((A * t - 5 * A) * t + 8 * A) * t - 4 * A }
                 func near(_ t: Float) -> Float { ((A + 2) * t - (A + 3)) * t * t + 1 }
