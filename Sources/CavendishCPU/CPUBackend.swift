@@ -20,7 +20,12 @@ public struct CPUBackend: KernelBackend {
         guard let kernel = Self.kernels[call.op] else {
             throw KernelError.unsupported("operator \(call.op) is not implemented by the CPU backend")
         }
-        return try kernel(call)
+        do {
+            return try kernel(call)
+        } catch let error as TensorError {
+            // View and shape helpers report in tensor terms; name the operator for the user.
+            throw KernelError.invalid("\(call.op): \(error.description)")
+        }
     }
 
     /// Runs one operator with one output.

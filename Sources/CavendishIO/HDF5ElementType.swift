@@ -68,7 +68,9 @@ enum HDF5ElementType {
             guard typeClass == H5T_INTEGER && size == 2 else {
                 return .failure(TypeProblem("has dtype attribute \"bfloat16\" but is stored as \(describe(fileType)), not uint16"))
             }
-            return .success((.bfloat16, H5Tcopy(cav_h5t_native_uint16())))
+            // Read the bits as they are: converting a signed int16 to uint16 would clip negative patterns.
+            let bits = signed ? cav_h5t_native_int16() : cav_h5t_native_uint16()
+            return .success((.bfloat16, H5Tcopy(bits)))
         default:
             break
         }

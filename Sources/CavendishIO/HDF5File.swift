@@ -64,7 +64,11 @@ public final class HDF5File: @unchecked Sendable {
             // A strong close releases every object still open, so a file is never held past `close()`.
             H5Pset_fclose_degree(access, H5F_CLOSE_STRONG)
             let file = H5Fopen(path, cav_h5f_acc_rdonly(), access)
-            guard file >= 0 else { throw HDF5Library.error(path, "cannot be opened as HDF5; it is truncated or corrupt") }
+            guard file >= 0 else {
+                let detail = HDF5Library.takeErrorStack()
+                let what = detail.contains("truncated file") ? "is truncated" : "is a damaged HDF5 file"
+                throw IOError(path: path, "\(what) and cannot be opened (HDF5: \(detail))")
+            }
             // Reading the root group now surfaces a damaged root at open time rather than at first use.
             var info = H5G_info_t()
             guard H5Gget_info(file, &info) >= 0 else {

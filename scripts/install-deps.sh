@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what building and testing Cavendish needs on Debian 12 (root): the C libraries through
+# apt and pkg-config. Skips apt when everything is already there, so it also works offline then.
+set -euo pipefail
+need=()
+for pc in openblas hdf5 libpng; do
+  pkg-config --exists "$pc" 2>/dev/null || need+=("$pc")
+done
+if ! command -v pkg-config >/dev/null 2>&1; then need+=(pkg-config); fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-deps: installing libopenblas-dev libhdf5-dev libpng-dev pkg-config (missing: ${need[*]})" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends libopenblas-dev libhdf5-dev libpng-dev pkg-config >/dev/null
+fi
