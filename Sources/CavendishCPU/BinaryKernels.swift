@@ -62,7 +62,7 @@ enum BinaryKernels {
         case "Pow": f = row { Foundation.pow($0, $1) }
         default: throw KernelError.unsupported(op)
         }
-        let out = Tensor(zeros: shape, dtype: .float32)
+        let out = Tensor(uninitialized: shape, dtype: .float32)
         let loop = StridedLoop(shape: shape, strides: [out.strides, try broadcastStrides(a, to: shape), try broadcastStrides(b, to: shape)])
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
         let n = loop.innerCount, sa = loop.innerStrides[1], sb = loop.innerStrides[2]
@@ -82,7 +82,7 @@ enum BinaryKernels {
         case "Pow": f = integerPower
         default: throw KernelError.unsupported(op)
         }
-        let out = Tensor(zeros: shape, dtype: .int64)
+        let out = Tensor(uninitialized: shape, dtype: .int64)
         var loop = StridedLoop(shape: shape, strides: [out.strides, try broadcastStrides(a, to: shape), try broadcastStrides(b, to: shape)])
         let pa = a.pointer(as: Int64.self), pb = b.pointer(as: Int64.self), po = out.pointer(as: Int64.self)
         let n = loop.innerCount, sa = loop.innerStrides[1], sb = loop.innerStrides[2]
@@ -107,7 +107,7 @@ enum BinaryKernels {
         guard x.dtype == y.dtype else { throw KernelError.invalid("Where mixes \(x.dtype) and \(y.dtype)") }
         let shape = try broadcastShape([c.shape, x.shape, y.shape], "Where")
         let cond = c.converted(to: .bool), xs = x.contiguous(), ys = y.contiguous()
-        let out = Tensor(zeros: shape, dtype: x.dtype)
+        let out = Tensor(uninitialized: shape, dtype: x.dtype)
         var loop = StridedLoop(shape: shape, strides: [out.strides, try broadcastStrides(cond, to: shape),
                                                        try broadcastStrides(xs, to: shape), try broadcastStrides(ys, to: shape)])
         let size = x.dtype.byteSize, n = loop.innerCount, st = loop.innerStrides

@@ -35,7 +35,7 @@ enum ConvKernel {
             guard b.count == g.m else { throw KernelError.invalid("Conv bias has \(b.count) elements for \(g.m) output channels") }
             return b.converted(to: .float32)
         }
-        let out = Tensor(zeros: [g.n, g.m, g.oh, g.ow], dtype: .float32)
+        let out = Tensor(uninitialized: [g.n, g.m, g.oh, g.ow], dtype: .float32)
         convolve(x.pointer(as: Float.self), w.pointer(as: Float.self), bias?.pointer(as: Float.self), out.pointer(as: Float.self), g)
         let result = oneD ? try out.reshaped([g.n, g.m, g.ow]) : out
         return result.converted(to: x0.dtype)
@@ -96,6 +96,14 @@ enum ConvKernel {
                          _ out: UnsafeMutablePointer<Float>, _ g: Geometry) {
         ThreadPool.configure()
         let spatialOut = g.oh * g.ow
+        // With a bias, the output starts as the bias and every GEMM accumulates onto it (beta = 1): one
+        // write pass instead of a separate read-modify-write pass afterwards.
+        let beta: Float = bias == nil ? 0 : 1
+        if let bias {
+            ThreadPool.parallelFor(g.n * g.m, minimumChunk: max(1, 4096 / max(spatialOut, 1))) { i in
+                (out + i * spatialOut).update(repeating: bias[i % g.m], count: spatialOut)
+            }
+        }
         let weights = { (group: Int) in
             BLASMatrix(pointer: UnsafeMutablePointer(mutating: w + group * g.mg * g.columns), transposed: false, leadingDimension: g.columns)
         }
@@ -103,10 +111,15 @@ enum ConvKernel {
             for n in 0..<g.n { for grp in 0..<g.group {
                 let xs = UnsafeMutablePointer(mutating: x + (n * g.c + grp * g.cg) * g.h * g.w)
                 sgemm(weights(grp), BLASMatrix(pointer: xs, transposed: false, leadingDimension: spatialOut),
-                      out + (n * g.m + grp * g.mg) * spatialOut, ldc: spatialOut, m: g.mg, n: spatialOut, k: g.cg)
+                      out + (n * g.m + grp * g.mg) * spatialOut, ldc: spatialOut, m: g.mg, n: spatialOut, k: g.cg, beta: beta)
             } }
         } else {
-            let rowsPerBand = max(1, min(g.oh, workspaceElements / max(g.columns * g.ow, 1)))
+            // Bands fit the workspace, and their count is a multiple of the workers so that none idles.
+            let maxRows = max(1, min(g.oh, workspaceElements / max(g.columns * g.ow, 1)))
+            let workers = ThreadPool.threadCount
+            var bandCount = (g.oh + maxRows - 1) / maxRows
+            if g.n * g.group < workers { bandCount = min(g.oh, (bandCount + workers - 1) / workers * workers) }
+            let rowsPerBand = (g.oh + bandCount - 1) / bandCount
             let bands = (g.oh + rowsPerBand - 1) / rowsPerBand
             let tasks = g.n * g.group * bands
             let body = { (workspace: UnsafeMutablePointer<Float>, task: Int) in
@@ -115,7 +128,7 @@ enum ConvKernel {
                 let cols = (oh1 - oh0) * g.ow
                 im2col(x + (n * g.c + grp * g.cg) * g.h * g.w, workspace, g, rows: oh0..<oh1)
                 sgemm(weights(grp), BLASMatrix(pointer: workspace, transposed: false, leadingDimension: cols),
-                      out + (n * g.m + grp * g.mg) * spatialOut + oh0 * g.ow, ldc: spatialOut, m: g.mg, n: cols, k: g.columns)
+                      out + (n * g.m + grp * g.mg) * spatialOut + oh0 * g.ow, ldc: spatialOut, m: g.mg, n: cols, k: g.columns, beta: beta)
             }
             let bandElements = g.columns * rowsPerBand * g.ow
             if tasks >= ThreadPool.threadCount && tasks > 1 {
@@ -128,12 +141,6 @@ enum ConvKernel {
                 let ws = UnsafeMutablePointer<Float>.allocate(capacity: bandElements)
                 defer { ws.deallocate() }
                 for t in 0..<tasks { body(ws, t) }
-            }
-        }
-        if let bias {
-            ThreadPool.parallelFor(g.n * g.m, minimumChunk: max(1, 4096 / max(spatialOut, 1))) { i in
-                let b = bias[i % g.m], p = out + i * spatialOut
-                for j in 0..<spatialOut { p[j] += b }
             }
         }
     }

@@ -50,7 +50,7 @@ enum ConcatSplitKernels {
         }
         var shape = first.shape
         shape[axis] = parts.map { $0.shape[axis] }.reduce(0, +)
-        let out = Tensor(zeros: shape, dtype: first.dtype)
+        let out = Tensor(uninitialized: shape, dtype: first.dtype)
         let outer = Shape.count(Array(shape.prefix(axis)))
         let inner = Shape.count(Array(shape.dropFirst(axis + 1))) * first.dtype.byteSize
         let rowBytes = shape[axis] * inner
@@ -132,7 +132,7 @@ enum IndexingKernels {
         let outer = Shape.count(Array(x.shape.prefix(axis)))
         let innerBytes = Shape.count(Array(x.shape.dropFirst(axis + 1))) * x.dtype.byteSize
         let shape = Array(x.shape.prefix(axis)) + indicesTensor.shape + Array(x.shape.dropFirst(axis + 1))
-        let out = Tensor(zeros: shape, dtype: x.dtype)
+        let out = Tensor(uninitialized: shape, dtype: x.dtype)
         let src = x.contiguous()
         var dst = out.rawPointer
         for o in 0..<outer {

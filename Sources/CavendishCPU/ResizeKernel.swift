@@ -153,7 +153,7 @@ enum ResizeKernel {
         var shape = x.shape
         let inLength = shape[axis]
         shape[axis] = outLength
-        let out = Tensor(zeros: shape, dtype: .float32)
+        let out = Tensor(uninitialized: shape, dtype: .float32)
         let outer = Shape.count(Array(x.shape.prefix(axis))), inner = Shape.count(Array(x.shape.dropFirst(axis + 1)))
         let src = x.pointer(as: Float.self), dst = out.pointer(as: Float.self)
         ThreadPool.parallelFor(outer) { o in

@@ -11,7 +11,7 @@ enum UnaryKernels {
             throw KernelError.unsupported("\(call.op) on \(x.dtype) (float types only)")
         }
         let input = x.converted(to: .float32)
-        let out = Tensor(zeros: x.shape, dtype: .float32)
+        let out = Tensor(uninitialized: x.shape, dtype: .float32)
         let src = input.pointer(as: Float.self), dst = out.pointer(as: Float.self)
         let apply = try function(call)
         ThreadPool.parallelRanges(x.count, minimumChunk: 1 << 15) { r in

@@ -8,7 +8,7 @@ extension Tensor {
     public func converted(to target: DType) -> Tensor {
         let dense = contiguous()
         if dtype == target { return dense }
-        let out = Tensor(zeros: shape, dtype: target)
+        let out = Tensor(uninitialized: shape, dtype: target)
         ElementConversion.convert(dense.rawPointer, from: dtype, to: out.rawPointer, as: target, count: count)
         return out
     }

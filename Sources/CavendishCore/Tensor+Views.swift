@@ -73,7 +73,7 @@ extension Tensor {
     /// This tensor, dense in row-major order: itself when already contiguous, else a copy.
     public func contiguous() -> Tensor {
         if isContiguous { return self }
-        let out = Tensor(zeros: shape, dtype: dtype)
+        let out = Tensor(uninitialized: shape, dtype: dtype)
         copyElements(to: out.rawPointer)
         return out
     }

@@ -30,6 +30,12 @@ public struct Tensor: @unchecked Sendable {
         self.init(storage: storage, dtype: dtype, shape: shape, strides: Shape.contiguousStrides(shape))
     }
 
+    /// A new contiguous tensor whose elements the caller must write before reading (kernel outputs).
+    public init(uninitialized shape: [Int], dtype: DType = .float32) {
+        let storage = TensorStorage(byteCount: Shape.count(shape) * dtype.byteSize, zeroed: false)
+        self.init(storage: storage, dtype: dtype, shape: shape, strides: Shape.contiguousStrides(shape))
+    }
+
     /// A new float32 tensor holding `values` in row-major order.
     public init(shape: [Int], floats values: [Float]) {
         precondition(values.count == Shape.count(shape), "\(values.count) values for shape \(shape)")

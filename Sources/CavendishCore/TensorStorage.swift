@@ -12,11 +12,12 @@ public final class TensorStorage: @unchecked Sendable {
     private let owner: AnyObject?
     private let ownsMemory: Bool
 
-    /// Allocates `byteCount` zeroed bytes.
-    public init(byteCount: Int) {
+    /// Allocates `byteCount` bytes, zeroed unless `zeroed` is false (for outputs a kernel overwrites whole,
+    /// where zeroing would be one more pass over memory).
+    public init(byteCount: Int, zeroed: Bool = true) {
         let n = max(byteCount, 1)
         pointer = UnsafeMutableRawPointer.allocate(byteCount: n, alignment: 64)
-        pointer.initializeMemory(as: UInt8.self, repeating: 0, count: n)
+        if zeroed { pointer.initializeMemory(as: UInt8.self, repeating: 0, count: n) }
         self.byteCount = byteCount
         owner = nil
         ownsMemory = true
