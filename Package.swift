@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "CavendishCPU", targets: ["CavendishCPU"]),
         .library(name: "CavendishIO", targets: ["CavendishIO"]),
         .library(name: "CavendishConformance", targets: ["CavendishConformance"]),
+        .library(name: "CavendishGraph", targets: ["CavendishGraph"]),
         .executable(name: "cavendish", targets: ["cavendish"]),
     ],
     dependencies: [
@@ -37,6 +38,8 @@ let package = Package(
         .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CBLAS"], swiftSettings: kernelSettings),
         // Weight and image IO: HDF5, safetensors, PNG.
         .target(name: "CavendishIO", dependencies: ["CavendishCore", "CHDF5", "CPNG"]),
+        // Graphs: models described once as data, shape inference, the memory planner, the executor.
+        .target(name: "CavendishGraph", dependencies: ["CavendishCore"]),
         // Kernel case files (shared/KERNEL_CASES.md): loading, running, comparing, reporting.
         .target(name: "CavendishConformance", dependencies: ["CavendishCore", "CavendishCPU", "CavendishIO"]),
         // Benchmark bodies shared by `cavendish kernels bench` and Benchmarks/.
@@ -52,6 +55,7 @@ let package = Package(
         .testTarget(name: "CavendishCoreTests", dependencies: ["CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishCPUTests", dependencies: ["CavendishCore", "CavendishCPU", "CavendishConformance"]),
         .testTarget(name: "CavendishIOTests", dependencies: ["CavendishCore", "CavendishIO"]),
+        .testTarget(name: "CavendishGraphTests", dependencies: ["CavendishGraph", "CavendishCPU", "CavendishCore", "CavendishConformance"]),
         .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
     ],
     swiftLanguageModes: [.v5]

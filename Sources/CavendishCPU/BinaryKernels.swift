@@ -15,14 +15,14 @@ enum BinaryKernels {
             guard b.dtype.isFloatingPoint || call.op == "Pow" else {
                 throw KernelError.invalid("\(call.op) mixes \(a.dtype) and \(b.dtype)")
             }
-            let out = try floatBinary(call.op, a.converted(to: .float32), b.converted(to: .float32), shape)
+            let out = try floatBinary(call.op, a.converted(to: .float32), b.converted(to: .float32), shape, into: call.output(0, shape: shape))
             return out.converted(to: a.dtype)
         }
         guard a.dtype.isInteger, b.dtype.isInteger || (call.op == "Pow") else {
             throw KernelError.unsupported("\(call.op) on \(a.dtype) and \(b.dtype)")
         }
         if call.op == "Pow" && b.dtype.isFloatingPoint {
-            let out = try floatBinary("Pow", a.converted(to: .float32), b.converted(to: .float32), shape)
+            let out = try floatBinary("Pow", a.converted(to: .float32), b.converted(to: .float32), shape, into: Tensor(uninitialized: shape))
             return out.converted(to: a.dtype)
         }
         let out = try intBinary(call.op, a.converted(to: .int64), b.converted(to: .int64), shape)
@@ -52,7 +52,7 @@ enum BinaryKernels {
         }
     }
 
-    static func floatBinary(_ op: String, _ a: Tensor, _ b: Tensor, _ shape: [Int]) throws -> Tensor {
+    static func floatBinary(_ op: String, _ a: Tensor, _ b: Tensor, _ shape: [Int], into out: Tensor) throws -> Tensor {
         let f: FloatRow
         switch op {
         case "Add": f = row(+)
@@ -62,7 +62,6 @@ enum BinaryKernels {
         case "Pow": f = row { Foundation.pow($0, $1) }
         default: throw KernelError.unsupported(op)
         }
-        let out = Tensor(uninitialized: shape, dtype: .float32)
         let loop = StridedLoop(shape: shape, strides: [out.strides, try broadcastStrides(a, to: shape), try broadcastStrides(b, to: shape)])
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
         let n = loop.innerCount, sa = loop.innerStrides[1], sb = loop.innerStrides[2]

@@ -10,17 +10,6 @@ enum ConvKernel {
     /// Workspace per worker, in float32 elements (1 MiB).
     static let workspaceElements = 1 << 18
 
-    struct Geometry {
-        var n, c, h, w, m, group, kh, kw, oh, ow: Int
-        var strideH, strideW, dilationH, dilationW, padTop, padLeft: Int
-        var cg: Int { c / group }
-        var mg: Int { m / group }
-        var columns: Int { cg * kh * kw }
-        var isPointwise: Bool {
-            kh == 1 && kw == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0 && oh == h && ow == w
-        }
-    }
-
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let x0 = try call.input(0), w0 = try call.input(1)
         guard x0.dtype.isFloatingPoint else { throw KernelError.unsupported("Conv on \(x0.dtype)") }
@@ -30,70 +19,20 @@ enum ConvKernel {
         let oneD = x0.rank == 3
         let x = try (oneD ? x0.reshaped([x0.shape[0], x0.shape[1], 1, x0.shape[2]]) : x0).converted(to: .float32)
         let w = try (oneD ? w0.reshaped([w0.shape[0], w0.shape[1], 1, w0.shape[2]]) : w0).converted(to: .float32)
-        let g = try geometry(call, x: x.shape, w: w.shape, oneD: oneD)
+        let g = try ConvGeometry(attributes: call.attributes, input: x0.shape, weights: w0.shape)
         let bias = try call.optionalInput(2).map { b -> Tensor in
             guard b.count == g.m else { throw KernelError.invalid("Conv bias has \(b.count) elements for \(g.m) output channels") }
             return b.converted(to: .float32)
         }
-        let out = Tensor(uninitialized: [g.n, g.m, g.oh, g.ow], dtype: .float32)
+        let out = call.output(0, shape: [g.n, g.m, g.oh, g.ow])
         convolve(x.pointer(as: Float.self), w.pointer(as: Float.self), bias?.pointer(as: Float.self), out.pointer(as: Float.self), g)
         let result = oneD ? try out.reshaped([g.n, g.m, g.ow]) : out
         return result.converted(to: x0.dtype)
     }
 
-    static func geometry(_ call: KernelInvocation, x: [Int], w: [Int], oneD: Bool) throws -> Geometry {
-        let a = call.attributes
-        let group = try a.int("group", 1)
-        let spatial = oneD ? 1 : 2
-        func pair(_ name: String, _ d: Int) throws -> [Int] {
-            guard let v = try a.ints(name) else { return [d, d] }
-            guard v.count == spatial else { throw KernelError.invalid("Conv \(name) has \(v.count) values for \(spatial) spatial dimensions") }
-            return oneD ? [1] + v : v
-        }
-        let strides = try pair("strides", 1), dilations = try pair("dilations", 1)
-        if let ks = try a.ints("kernel_shape"), ks != Array(w.suffix(spatial)) {
-            throw KernelError.invalid("Conv kernel_shape \(ks) disagrees with weights \(w)")
-        }
-        guard group >= 1, x[1] % group == 0, w[0] % group == 0, w[1] * group == x[1] else {
-            throw KernelError.invalid("Conv with \(x[1]) input channels, weights \(w) and group \(group) do not fit")
-        }
-        guard strides.allSatisfy({ $0 >= 1 }), dilations.allSatisfy({ $0 >= 1 }) else {
-            throw KernelError.invalid("Conv strides and dilations must be positive")
-        }
-        let inputs = [x[2], x[3]], kernel = [w[2], w[3]]
-        var begin = [0, 0], end = [0, 0]
-        let autoPad = try a.string("auto_pad", "NOTSET")
-        switch autoPad {
-        case "NOTSET":
-            if let p = try a.ints("pads") {
-                guard p.count == 2 * spatial else { throw KernelError.invalid("Conv pads has \(p.count) values") }
-                if oneD { begin = [0, p[0]]; end = [0, p[1]] } else { begin = [p[0], p[1]]; end = [p[2], p[3]] }
-            }
-        case "VALID": break
-        case "SAME_UPPER", "SAME_LOWER":
-            for i in 0..<2 {
-                let outSize = (inputs[i] + strides[i] - 1) / strides[i]
-                let total = max(0, (outSize - 1) * strides[i] + (kernel[i] - 1) * dilations[i] + 1 - inputs[i])
-                begin[i] = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
-                end[i] = total - begin[i]
-            }
-        default: throw KernelError.invalid("Conv auto_pad \(autoPad)")
-        }
-        var outs = [0, 0]
-        for i in 0..<2 {
-            let span = (kernel[i] - 1) * dilations[i] + 1
-            let padded = inputs[i] + begin[i] + end[i]
-            guard padded >= span else { throw KernelError.invalid("Conv kernel \(kernel) (dilated) is larger than the padded input") }
-            outs[i] = (padded - span) / strides[i] + 1
-        }
-        return Geometry(n: x[0], c: x[1], h: x[2], w: x[3], m: w[0], group: group, kh: w[2], kw: w[3],
-                        oh: outs[0], ow: outs[1], strideH: strides[0], strideW: strides[1],
-                        dilationH: dilations[0], dilationW: dilations[1], padTop: begin[0], padLeft: begin[1])
-    }
-
     /// `out = conv(x, w) + bias` for dense float32 NCHW buffers.
     static func convolve(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?,
-                         _ out: UnsafeMutablePointer<Float>, _ g: Geometry) {
+                         _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry) {
         ThreadPool.configure()
         let spatialOut = g.oh * g.ow
         // With a bias, the output starts as the bias and every GEMM accumulates onto it (beta = 1): one
@@ -147,7 +86,7 @@ enum ConvKernel {
 
     /// Columns for output rows `rows` of one group: row `(c, kh, kw)` holds the input pixel each output
     /// position of the band reads through that filter tap (0 in the padding).
-    static func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: Geometry, rows: Range<Int>) {
+    static func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ g: ConvGeometry, rows: Range<Int>) {
         let cols = rows.count * g.ow
         for c in 0..<g.cg { for i in 0..<g.kh { for j in 0..<g.kw {
             var dst = col + ((c * g.kh + i) * g.kw + j) * cols

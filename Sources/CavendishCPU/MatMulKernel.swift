@@ -46,7 +46,7 @@ enum MatMulKernel {
             throw KernelError.invalid("MatMul inner dimensions differ: \(a0.shape) x \(b0.shape)")
         }
         let batch = try BinaryKernels.broadcastShape([Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))], "MatMul")
-        let out = Tensor(zeros: batch + [m, n], dtype: .float32)
+        let out = k == 0 ? Tensor(zeros: batch + [m, n]) : call.output(0, shape: batch + [m, n])
         try multiply(a, b, into: out, batch: batch, m: m, n: n, k: k)
         var shape = batch
         if !aVector { shape.append(m) }

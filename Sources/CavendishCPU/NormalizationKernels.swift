@@ -33,7 +33,7 @@ enum NormalizationKernels {
         let scale = try broadcastParameter(scale0, to: normalized, "Scale")
         let bias = try call.optionalInput(2).map { try broadcastParameter($0, to: normalized, "B") }
         let input = x.converted(to: .float32)
-        let out = Tensor(uninitialized: x.shape, dtype: .float32)
+        let out = call.output(0, shape: x.shape)
         let statShape = Array(x.shape.prefix(axis)) + [Int](repeating: 1, count: x.rank - axis)
         let means = Tensor(zeros: statShape, dtype: .float32), invStd = Tensor(zeros: statShape, dtype: .float32)
         let src = input.pointer(as: Float.self), dst = out.pointer(as: Float.self)
@@ -73,7 +73,7 @@ enum NormalizationKernels {
         }
         let scale = scale0.floats(), bias = bias0.floats()
         let input = x.converted(to: .float32)
-        let out = Tensor(uninitialized: x.shape, dtype: .float32)
+        let out = call.output(0, shape: x.shape)
         let cpg = c / groups, groupSize = cpg * spatial
         let src = input.pointer(as: Float.self), dst = out.pointer(as: Float.self)
         ThreadPool.parallelFor(n * groups) { t in
@@ -101,7 +101,7 @@ enum NormalizationKernels {
         let rows = Shape.count(Array(x.shape.prefix(axis))), d = Shape.count(normalized)
         let scale = try broadcastParameter(scale0, to: normalized, "scale")
         let input = x.converted(to: .float32)
-        let out = Tensor(uninitialized: x.shape, dtype: .float32)
+        let out = call.output(0, shape: x.shape)
         let src = input.pointer(as: Float.self), dst = out.pointer(as: Float.self), ps = scale.pointer(as: Float.self)
         ThreadPool.parallelFor(rows, minimumChunk: max(1, 4096 / max(d, 1))) { r in
             let s = src + r * d, o = dst + r * d

@@ -8,7 +8,7 @@ enum SoftmaxKernel {
         guard x.dtype.isFloatingPoint else { throw KernelError.unsupported("Softmax on \(x.dtype)") }
         let axis = try Shape.normalizeAxis(try call.attributes.int("axis", call.opset >= 13 ? -1 : 1), rank: max(x.rank, 1))
         let input = x.converted(to: .float32)
-        let out = Tensor(uninitialized: x.shape, dtype: .float32)
+        let out = call.output(0, shape: x.shape)
         let outer = Shape.count(Array(x.shape.prefix(axis)))
         let n = call.opset >= 13 ? (x.rank == 0 ? 1 : x.shape[axis]) : Shape.count(Array(x.shape.dropFirst(axis)))
         let inner = call.opset >= 13 ? Shape.count(Array(x.shape.dropFirst(axis + 1))) : 1

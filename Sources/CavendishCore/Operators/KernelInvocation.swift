@@ -16,6 +16,9 @@ public struct KernelInvocation: Sendable {
     public var opset: Int
     /// Number of outputs requested (for operators with optional outputs, such as Split or Attention).
     public var outputCount: Int
+    /// Where to write outputs, by position: views into a memory plan's arena. Kernels that can write in
+    /// place use them (see `output(_:shape:dtype:)`); nil or a mismatched buffer means "allocate".
+    public var outputBuffers: [Tensor?] = []
 
     /// Describes a call.
     public init(op: String, inputs: [Tensor?], attributes: Attributes = Attributes(), opset: Int = KernelInvocation.latestOpset,
@@ -25,6 +28,16 @@ public struct KernelInvocation: Sendable {
         self.attributes = attributes
         self.opset = opset
         self.outputCount = outputCount
+    }
+
+    /// The destination for output `i`: the planned buffer when one of this shape and type is given,
+    /// else a new uninitialized tensor.
+    public func output(_ i: Int, shape: [Int], dtype: DType = .float32) -> Tensor {
+        if i < outputBuffers.count, let planned = outputBuffers[i], planned.shape == shape, planned.dtype == dtype,
+           planned.isContiguous {
+            return planned
+        }
+        return Tensor(uninitialized: shape, dtype: dtype)
     }
 
     /// Input `i`, or an error naming it when absent.
