@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "CavendishIO", targets: ["CavendishIO"]),
         .library(name: "CavendishConformance", targets: ["CavendishConformance"]),
         .library(name: "CavendishGraph", targets: ["CavendishGraph"]),
+        .library(name: "CavendishSimulator", targets: ["CavendishSimulator"]),
+        .library(name: "CavendishModels", targets: ["CavendishModels"]),
         .executable(name: "cavendish", targets: ["cavendish"]),
     ],
     dependencies: [
@@ -40,6 +42,10 @@ let package = Package(
         .target(name: "CavendishIO", dependencies: ["CavendishCore", "CHDF5", "CPNG"]),
         // Graphs: models described once as data, shape inference, the memory planner, the executor.
         .target(name: "CavendishGraph", dependencies: ["CavendishCore"]),
+        // Models described as graphs: published ones (SD 1.5, SDXL) and, later, NB-mini.
+        .target(name: "CavendishModels", dependencies: ["CavendishCore", "CavendishGraph"]),
+        // The TPU-like tiled-execution simulator: chips, systolic timing, tiling, scheduling, traces.
+        .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph"]),
         // Kernel case files (shared/KERNEL_CASES.md): loading, running, comparing, reporting.
         .target(name: "CavendishConformance", dependencies: ["CavendishCore", "CavendishCPU", "CavendishIO"]),
         // Benchmark bodies shared by `cavendish kernels bench` and Benchmarks/.
@@ -48,6 +54,7 @@ let package = Package(
             name: "cavendish",
             dependencies: [
                 "CavendishCore", "CavendishCPU", "CavendishIO", "CavendishConformance", "CavendishBench",
+                "CavendishGraph", "CavendishSimulator", "CavendishModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -56,6 +63,7 @@ let package = Package(
         .testTarget(name: "CavendishCPUTests", dependencies: ["CavendishCore", "CavendishCPU", "CavendishConformance"]),
         .testTarget(name: "CavendishIOTests", dependencies: ["CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishGraphTests", dependencies: ["CavendishGraph", "CavendishCPU", "CavendishCore", "CavendishConformance"]),
+        .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels"]),
         .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
     ],
     swiftLanguageModes: [.v5]

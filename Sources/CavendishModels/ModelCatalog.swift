@@ -1,0 +1,52 @@
+import CavendishCore
+import CavendishGraph
+
+/// A whole image-generation pipeline as graphs, with how many times each runs per batch.
+public struct PipelineWorkload: Sendable {
+    /// One graph and its run count.
+    public struct Stage: Sendable {
+        /// What it is (`unet`, `vae-decoder`).
+        public var label: String
+        /// The graph (built once per shape, however often it runs).
+        public var graph: Graph
+        /// Runs per batch of images.
+        public var runs: Int
+    }
+    /// Model name.
+    public var name: String
+    /// Stages in order.
+    public var stages: [Stage]
+    /// Images per batch.
+    public var imagesPerBatch: Int
+}
+
+/// The models `cavendish simulate model` knows.
+public enum ModelCatalog {
+    /// Names accepted by `pipeline`.
+    public static let names = ["sdxl-unet", "sd15-unet"]
+
+    /// Default output resolution of a model.
+    public static func defaultResolution(_ name: String) -> Int { name == "sd15-unet" ? 512 : 1024 }
+
+    /// The pipeline of `name`: `steps` denoiser evaluations (each on a doubled batch with classifier-free
+    /// guidance, as the published SDXL runs concatenate conditional and unconditional inputs), then one
+    /// VAE decode.
+    public static func pipeline(_ name: String, resolution: Int, steps: Int, guidance: Bool, batch: Int,
+                                dtype: DType) throws -> PipelineWorkload {
+        guard resolution % 64 == 0, resolution >= 64, resolution <= 4096 else {
+            throw GraphError("resolution must be a multiple of 64 between 64 and 4096, got \(resolution)")
+        }
+        guard steps >= 1, steps <= 1000, batch >= 1, batch <= 64 else { throw GraphError("steps must be 1...1000 and batch 1...64") }
+        let config: UNet2DCondition.Config
+        switch name {
+        case "sdxl-unet": config = .sdxlBase
+        case "sd15-unet": config = .sd15
+        default: throw GraphError("unknown model '\(name)'; known: \(names.joined(separator: ", "))")
+        }
+        let latent = resolution / 8
+        let unet = try UNet2DCondition(config: config).graph(batch: batch * (guidance ? 2 : 1), latentSize: latent, dtype: dtype)
+        let vae = try AutoencoderKLDecoder().graph(batch: batch, latentSize: latent, dtype: dtype)
+        return PipelineWorkload(name: name, stages: [.init(label: "unet", graph: unet, runs: steps),
+                                                     .init(label: "vae-decoder", graph: vae, runs: 1)], imagesPerBatch: batch)
+    }
+}

@@ -1,0 +1,70 @@
+/// How one GEMM is blocked for the chip: the Pallas BlockSpec model.
+///
+/// The grid is (batch, M/bm, N/bn, K/bk), walked in lexicographic order with the reduction innermost;
+/// each step multiplies an (bm x bk) block of A with a (bk x bn) block of B into an f32 accumulator and
+/// writes the (bm x bn) output block after the last reduction step. Input blocks are double-buffered
+/// in VMEM, and a block is not copied again when the next step uses the same one (A when K fits one
+/// block, B when it is the only block of its column...). The block shape is the candidate with the least
+/// estimated time that fits VMEM.
+struct GemmTiling: Hashable {
+    var m, n, k, count: Int
+    var bm, bn, bk: Int
+    var elementBytes: Int
+    /// Times each element of A's backing tensor appears in A (implicit-GEMM convolutions).
+    var aReuse: Double = 1
+
+    var gridM: Int { (m + bm - 1) / bm }
+    var gridN: Int { (n + bn - 1) / bn }
+    var gridK: Int { (k + bk - 1) / bk }
+    var steps: Int { count * gridM * gridN * gridK }
+
+    /// VMEM bytes in use: two buffers per input block, two per output block, one f32 accumulator.
+    var vmemBytes: Int { 2 * (bm * bk + bk * bn) * elementBytes + 2 * bm * bn * elementBytes + bm * bn * 4 }
+
+    /// HBM bytes moved, counting skipped copies (Pallas: `(m*k*n/bn + k*n*m/bm + m*n) * bytes` for one GEMM).
+    var hbmBytes: Double {
+        let aReads = (gridK == 1 ? Double(m * k) : Double(m * k) * Double(gridN)) / aReuse
+        let bReads = (gridK == 1 && gridN == 1) ? Double(k * n) : Double(k * n) * Double(gridM)
+        return Double(count) * (aReads + bReads + Double(m * n)) * Double(elementBytes)
+    }
+
+    /// Matrix-unit cycles of one grid step on `units` arrays of rows x cols: the block's folds are shared
+    /// among the units; each fold streams bm rows, and at least `rows` cycles go by so that the next
+    /// stationary tile can load behind it (weight double buffering).
+    func stepCycles(rows: Int, cols: Int, units: Int, passes: Double) -> Double {
+        let folds = ((bk + rows - 1) / rows) * ((bn + cols - 1) / cols)
+        let rounds = (folds + units - 1) / units
+        return Double(rounds * max(bm, rows)) * passes
+    }
+
+    static let candidates = [128, 256, 512, 1024, 2048, 4096]
+
+    /// The best-estimated blocking of (count x) M x N x K for `chip`.
+    static func choose(m: Int, n: Int, k: Int, count: Int, elementBytes: Int, aReuse: Double = 1, chip: ChipSpec,
+                       passes: Double) -> GemmTiling {
+        let budget = chip.vmemBytes * 3 / 4
+        func options(_ full: Int, align: Int) -> [Int] {
+            let rounded = (full + align - 1) / align * align
+            return Array(Set(candidates.filter { $0 < rounded } + [rounded])).sorted()
+        }
+        var best: GemmTiling?
+        var bestTime = Double.infinity
+        let units = chip.matrixUnits
+        for bm in options(m, align: 8) { for bn in options(n, align: chip.arrayCols) { for bk in options(k, align: chip.arrayRows) {
+            let t = GemmTiling(m: m, n: n, k: k, count: count, bm: bm, bn: bn, bk: bk, elementBytes: elementBytes, aReuse: aReuse)
+            if t.vmemBytes > budget && best != nil { continue }
+            let step = t.stepCycles(rows: chip.arrayRows, cols: chip.arrayCols, units: units, passes: passes) / chip.clockHz
+            let compute = Double(t.steps) * step
+            let memory = t.hbmBytes / chip.hbmBytesPerSecond
+            // The first step's load and the last block's store are not hidden behind other steps.
+            let firstLoad = (Double(t.bm * t.bk) / aReuse + Double(t.bk * t.bn)) * Double(elementBytes) / chip.hbmBytesPerSecond
+            let lastStore = Double(t.bm * t.bn * elementBytes) / chip.hbmBytesPerSecond
+            let time = max(compute, memory) + firstLoad + step + lastStore
+            if time < bestTime || (t.vmemBytes <= budget && (best?.vmemBytes ?? 0) > budget) {
+                best = t
+                bestTime = time
+            }
+        } } }
+        return best!
+    }
+}

@@ -1,0 +1,191 @@
+import ArgumentParser
+import CavendishCore
+import CavendishModels
+import CavendishGraph
+import CavendishSimulator
+import Foundation
+
+/// `cavendish simulate`: what a model would cost on a TPU-like chip, and why.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Cost GEMMs and whole models on a TPU-like chip (tiling, fusion, event-driven schedule).",
+        discussion: """
+        The simulator reads the same graphs the CPU backend runs, tiles each kernel for the chip (Pallas-style \
+        blocks in VMEM, double-buffered), and schedules every grid step over the DMA, matrix and vector engines.
+
+          cavendish simulate hw --list
+          cavendish simulate gemm --m 4096 --n 4096 --k 4096 --hw v5e
+          cavendish simulate gemm --m 64 --n 48 --k 40 --array 32x8 --dataflow os --mode scalesim
+          cavendish simulate model sdxl-unet --hw v5e --steps 20 --guidance --json
+        """,
+        subcommands: [Hardware.self, Gemm.self, Model.self]
+    )
+
+    struct Hardware: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "hw", abstract: "List the chip presets, or show one.")
+        @Flag(help: "List every preset.") var list = false
+        @Option(help: "A preset name or a chip JSON file to show.") var hw: String?
+        @Flag(help: "Print JSON (the format a custom chip file uses).") var json = false
+
+        func run() throws {
+            let chips = try hw.map { [try ChipSpec.load($0)] } ?? ChipSpec.presets
+            guard list || hw != nil else { throw ValidationError("pass --list, or --hw NAME to show one chip") }
+            if json {
+                let e = JSONEncoder()
+                e.outputFormatting = [.prettyPrinted, .sortedKeys]
+                print(String(decoding: try e.encode(chips), as: UTF8.self))
+                return
+            }
+            print("chip    cores x units x array   clock      bf16 TFLOP/s  int8 TOP/s  HBM GB/s  VMEM/core")
+            for c in chips {
+                let units = "\(c.tensorCores) x \(c.matrixUnitsPerCore) x \(c.arrayRows)x\(c.arrayCols)"
+                print("\(c.name.padding(toLength: 7, withPad: " ", startingAt: 0)) \(units.padding(toLength: 22, withPad: " ", startingAt: 0)) "
+                      + String(format: "%5.2f GHz  %12.0f  %10.0f  %8.0f  %5d MiB", c.clockHz / 1e9, (c.peakFlops["bf16"] ?? 0) / 1e12,
+                               (c.peakFlops["int8"] ?? 0) / 1e12, c.hbmBytesPerSecond / 1e9, c.vmemBytes >> 20))
+            }
+            if !json { for c in chips { print("  \(c.name): \(c.notes)") } }
+        }
+    }
+
+    struct Gemm: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cycles of one GEMM: A is M x K, B is K x N (SCALE-Sim's topology meaning).",
+            discussion: """
+            With --array RxC the GEMM runs on one systolic array of that size (the SCALE-Sim setting); without it, on the \
+            whole chip of --hw, tiled and scheduled. --mode scalesim reproduces SCALE-Sim's total cycles exactly (each fold \
+            loads its stationary tile, streams, drains; no overlap); --mode pipelined (default) double-buffers the \
+            stationary tile so folds follow each other, as real matrix units do.
+            """
+        )
+        @Option(help: "Rows of A and of the output.") var m: Int
+        @Option(help: "Columns of B and of the output.") var n: Int
+        @Option(help: "The reduction dimension.") var k: Int
+        @Option(help: "One systolic array, ROWSxCOLS (e.g. 128x128).") var array: String?
+        @Option(help: "ws, os or is.") var dataflow: String = "ws"
+        @Option(help: "scalesim or pipelined.") var mode: String = "pipelined"
+        @Option(help: "Chip preset or JSON file (for the clock, and for whole-chip runs).") var hw: String = "v5e"
+        @Option(help: "bf16, f32 or int8.") var dtype: String = "bf16"
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard m > 0, n > 0, k > 0 else { throw ValidationError("--m, --n and --k must be positive") }
+            guard let flow = SystolicArray.Dataflow(rawValue: dataflow) else { throw ValidationError("--dataflow must be ws, os or is") }
+            guard let timing = SystolicArray.Mode(rawValue: mode) else { throw ValidationError("--mode must be scalesim or pipelined") }
+            let chip: ChipSpec
+            do { chip = try ChipSpec.load(hw) } catch { throw ValidationError("\(error)") }
+            var result: [String: Double] = [:]
+            if let array {
+                let parts = array.lowercased().split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--array must look like 128x128") }
+                let cycles = SystolicArray.cycles(m: m, n: n, k: k, rows: parts[0], cols: parts[1], dataflow: flow, mode: timing)
+                result = ["cycles": Double(cycles), "seconds": Double(cycles) / chip.clockHz,
+                          "utilization": SystolicArray.utilization(m: m, n: n, k: k, rows: parts[0], cols: parts[1], cycles: cycles),
+                          "folds": Double(SystolicArray.folds(m: m, n: n, k: k, rows: parts[0], cols: parts[1], dataflow: flow))]
+            } else {
+                let report = try Simulator(chip: chip, mode: timing).simulate(try GemmGraph.make(m: m, n: n, k: k, dtype: try Model.parseDType(dtype)),
+                                                                           dtype: try Model.parseDType(dtype))
+                result = ["cycles": report.cycles, "seconds": report.seconds, "utilization": report.matrixUnitUtilization,
+                          "hbm_bytes": report.hbmBytes]
+            }
+            if json {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+            } else {
+                print(result.keys.sorted().map { "\($0): \(result[$0]!)" }.joined(separator: "\n"))
+            }
+        }
+    }
+
+    struct Model: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Seconds per image of a whole pipeline (denoiser steps plus VAE decode) on a chip.",
+            discussion: """
+            NAME is one of: \(ModelCatalog.names.joined(separator: ", ")). Graphs are shape-only (no checkpoint needed) and \
+            built once per shape; the denoiser graph is simulated once and counted --steps times. With --guidance each step \
+            evaluates the denoiser on a doubled batch (conditional and unconditional), as the published SDXL runs do.
+
+            --trace writes a Chrome trace of one denoiser evaluation (one tid per engine); open it in ui.perfetto.dev.
+            """
+        )
+        @Argument(help: "Model name.") var name: String
+        @Option(help: "Chip preset or JSON file.") var hw: String = "v5e"
+        @Option(help: "Output image size in pixels (default: the model's native size).") var resolution: Int?
+        @Option(help: "Denoising steps.") var steps: Int = 20
+        @Flag(help: "Classifier-free guidance: two denoiser evaluations per step.") var guidance = false
+        @Option(help: "bf16, f32 or int8 (activations and weights).") var dtype: String = "bf16"
+        @Option(help: "Images per batch.") var batch: Int = 1
+        @Flag(help: "Turn kernel fusion off (for ablations).") var noFusion = false
+        @Option(help: "Write a Chrome trace of one denoiser evaluation here.") var trace: String?
+        @Flag(help: "Replace an existing trace file.") var force = false
+        @Option(help: "Per-op rows to print in the table (largest first).") var top: Int = 12
+        @Flag(help: "Print JSON.") var json = false
+
+        static func parseDType(_ s: String) throws -> DType {
+            switch s {
+            case "bf16": return .bfloat16
+            case "f32": return .float32
+            case "int8": return .int8
+            default: throw ValidationError("--dtype must be bf16, f32 or int8")
+            }
+        }
+
+        func run() throws {
+            let chip: ChipSpec
+            do { chip = try ChipSpec.load(hw) } catch { throw ValidationError("\(error)") }
+            let type = try Self.parseDType(dtype)
+            let workload: PipelineWorkload
+            do {
+                workload = try ModelCatalog.pipeline(name, resolution: resolution ?? ModelCatalog.defaultResolution(name), steps: steps,
+                                                     guidance: guidance, batch: batch, dtype: type)
+            } catch { throw ValidationError("\(error)") }
+            let simulator = Simulator(chip: chip, fusion: !noFusion)
+            var stageReports: [(PipelineWorkload.Stage, GraphReport)] = []
+            for stage in workload.stages { stageReports.append((stage, try simulator.simulate(stage.graph, dtype: type))) }
+            let perBatch = stageReports.map { Double($0.0.runs) * $0.1.seconds }.reduce(0, +)
+            let flops = stageReports.map { Double($0.0.runs) * $0.1.flops }.reduce(0, +)
+            let hbm = stageReports.map { Double($0.0.runs) * $0.1.hbmBytes }.reduce(0, +)
+            let peak = chip.peakFlops[dtype == "int8" ? "int8" : (dtype == "f32" ? "f32" : "bf16")] ?? 1
+            if let trace, let first = stageReports.first {
+                try ChromeTrace.write(first.1, process: "\(name) \(first.0.label) on \(chip.name)", to: trace, overwrite: force)
+            }
+            let secondsPerImage = perBatch / Double(workload.imagesPerBatch)
+            if json {
+                struct Stage: Encodable { let label: String; let runs: Int; let seconds_per_run: Double; let report: GraphReport }
+                struct Out: Encodable {
+                    let model: String, chip: String, dtype: String, steps: Int, guidance: Bool, batch: Int, fusion: Bool
+                    let seconds_per_image: Double, matrix_unit_utilization: Double, hbm_bytes: Double, flops: Double
+                    let stages: [Stage]
+                }
+                let out = Out(model: name, chip: chip.name, dtype: dtype, steps: steps, guidance: guidance, batch: batch, fusion: !noFusion,
+                              seconds_per_image: secondsPerImage, matrix_unit_utilization: flops / (perBatch * peak), hbm_bytes: hbm / Double(batch),
+                              flops: flops / Double(batch),
+                              stages: stageReports.map { Stage(label: $0.0.label, runs: $0.0.runs, seconds_per_run: $0.1.seconds, report: $0.1) })
+                let e = JSONEncoder()
+                e.outputFormatting = [.sortedKeys]
+                print(String(decoding: try e.encode(out), as: UTF8.self))
+                return
+            }
+            print("\(name) on \(chip.name), \(dtype), \(steps) steps\(guidance ? " with guidance" : ""), batch \(batch), fusion \(noFusion ? "off" : "on")")
+            for (stage, r) in stageReports {
+                print(String(format: "  %-12@ x%-3d %8.2f ms/run  %6.1f TFLOP  util %4.1f%%  HBM %7.2f GB  kernels %d", stage.label as NSString,
+                             stage.runs, r.seconds * 1e3, r.flops / 1e12, 100 * r.matrixUnitUtilization, r.hbmBytes / 1e9, r.ops.count))
+                for op in r.ops.sorted(by: { $0.seconds > $1.seconds }).prefix(top) {
+                    print(String(format: "      %8.3f ms  %-9@ util %5.1f%%  AI %7.1f  %@", op.seconds * 1e3, op.bound as NSString,
+                                 100 * op.matrixUnitUtilization, op.arithmeticIntensity, String(op.name.prefix(70)) as NSString))
+                }
+            }
+            print(String(format: "seconds per image: %.3f   matrix-unit utilization: %.1f%%   HBM per image: %.1f GB",
+                         secondsPerImage, 100 * flops / (perBatch * peak), hbm / Double(batch) / 1e9))
+        }
+    }
+}
+
+/// A one-MatMul graph, for whole-chip GEMM runs.
+enum GemmGraph {
+    static func make(m: Int, n: Int, k: Int, dtype: DType) throws -> CavendishGraph.Graph {
+        var b = GraphBuilder(dtype: dtype)
+        let a = b.input("a", [m, k]), w = b.weight("b", [k, n])
+        b.output(try b.apply("MatMul", [a, w]))
+        return b.graph
+    }
+}
