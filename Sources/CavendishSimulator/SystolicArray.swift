@@ -5,8 +5,8 @@
 /// fold loads its stationary tile (R cycles), streams, then drains the skew, and folds never overlap.
 /// `pipelined` mode models what a real matrix unit does: the next fold's stationary tile loads into a
 /// second buffer while the current fold streams, and consecutive folds' wavefronts follow each other,
-/// so the load and skew are paid once rather than per fold (a fold still takes at least R cycles, the
-/// time to load the next tile).
+/// so the first load and the final skew are paid once rather than per fold (a fold still lasts at least
+/// R cycles, the time to load the next tile). With one fold the two modes agree.
 public enum SystolicArray {
     /// Which operand stays in the array.
     public enum Dataflow: String, Sendable, CaseIterable, Codable {
@@ -44,8 +44,11 @@ public enum SystolicArray {
         switch (mode, dataflow) {
         case (.scalesim, .os): return f * (r + c + stream - 2) - 1
         case (.scalesim, _): return f * (2 * r + c + stream - 2) - 1
-        case (.pipelined, .os): return f * stream + (r - 1) + (c - 1) + r - 1
-        case (.pipelined, _): return r + f * max(stream, r) + (r - 1) + (c - 1) - 1
+        // Every fold but the last hides the next fold's tile load (or, for os, the previous fold's drain)
+        // behind its own streaming, so it lasts max(stream, R); the last pays the skew once. One fold
+        // costs exactly what SCALE-Sim charges.
+        case (.pipelined, .os): return (f - 1) * max(stream, r) + stream + r + c - 3
+        case (.pipelined, _): return r + (f - 1) * max(stream, r) + stream + r + c - 3
         }
     }
 
