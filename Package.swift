@@ -45,7 +45,7 @@ let package = Package(
         // Models described as graphs: published ones (SD 1.5, SDXL) and, later, NB-mini.
         .target(name: "CavendishModels", dependencies: ["CavendishCore", "CavendishGraph"]),
         // The TPU-like tiled-execution simulator: chips, systolic timing, tiling, scheduling, traces.
-        .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph"]),
+        .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph", "CavendishCPU"]),
         // Kernel case files (shared/KERNEL_CASES.md): loading, running, comparing, reporting.
         .target(name: "CavendishConformance", dependencies: ["CavendishCore", "CavendishCPU", "CavendishIO"]),
         // Benchmark bodies shared by `cavendish kernels bench` and Benchmarks/.
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "CavendishCPUTests", dependencies: ["CavendishCore", "CavendishCPU", "CavendishConformance"]),
         .testTarget(name: "CavendishIOTests", dependencies: ["CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishGraphTests", dependencies: ["CavendishGraph", "CavendishCPU", "CavendishCore", "CavendishConformance"]),
-        .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels"]),
+        .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels", "CavendishConformance", "CavendishCPU"]),
         .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
     ],
     swiftLanguageModes: [.v5]

@@ -37,20 +37,22 @@ struct GemmTiling: Hashable {
         return Double(rounds * max(bm, rows)) * passes
     }
 
-    static let candidates = [128, 256, 512, 1024, 2048, 4096]
+    /// Block sizes tried: 1 to 32 times the array's dimension.
+    static func candidates(_ arrayDim: Int) -> [Int] { [1, 2, 4, 8, 16, 32].map { $0 * arrayDim } }
 
     /// The best-estimated blocking of (count x) M x N x K for `chip`.
     static func choose(m: Int, n: Int, k: Int, count: Int, elementBytes: Int, aReuse: Double = 1, chip: ChipSpec,
                        passes: Double) -> GemmTiling {
         let budget = chip.vmemBytes * 3 / 4
-        func options(_ full: Int, align: Int) -> [Int] {
+        func options(_ full: Int, align: Int, array: Int) -> [Int] {
             let rounded = (full + align - 1) / align * align
-            return Array(Set(candidates.filter { $0 < rounded } + [rounded])).sorted()
+            return Array(Set(candidates(array).filter { $0 < rounded } + [rounded])).sorted()
         }
         var best: GemmTiling?
         var bestTime = Double.infinity
         let units = chip.matrixUnits
-        for bm in options(m, align: 8) { for bn in options(n, align: chip.arrayCols) { for bk in options(k, align: chip.arrayRows) {
+        for bm in options(m, align: 8, array: chip.arrayRows) { for bn in options(n, align: chip.arrayCols, array: chip.arrayCols) {
+        for bk in options(k, align: chip.arrayRows, array: chip.arrayRows) {
             let t = GemmTiling(m: m, n: n, k: k, count: count, bm: bm, bn: bn, bk: bk, elementBytes: elementBytes, aReuse: aReuse)
             if t.vmemBytes > budget && best != nil { continue }
             let step = t.stepCycles(rows: chip.arrayRows, cols: chip.arrayCols, units: units, passes: passes) / chip.clockHz

@@ -3,6 +3,7 @@ import CavendishBench
 import CavendishCPU
 import CavendishConformance
 import CavendishCore
+import CavendishSimulator
 import Foundation
 
 /// `cavendish kernels`: conformance and speed of the operator kernels.
@@ -33,8 +34,11 @@ struct KernelsCommand: ParsableCommand {
         @Argument(help: "Case files or folders of them.")
         var paths: [String]
 
-        @Option(help: "Backend to run the cases on: cpu.")
+        @Option(help: "Backend to run the cases on: cpu, or tpusim (the simulator's tiled programs executed block by block on real data).")
         var backend: String = "cpu"
+
+        @Option(help: "With --backend tpusim: the chip whose tiling runs (default: a toy 8x8 chip with 32 KiB VMEM, so cases split into many blocks).")
+        var hw: String?
 
         @Flag(help: "Print one JSON object (the format of shared/KERNEL_CASES.md) instead of a table.")
         var json = false
@@ -46,7 +50,10 @@ struct KernelsCommand: ParsableCommand {
             let chosen: any KernelBackend
             switch backend {
             case "cpu": chosen = CPUBackend()
-            default: throw ValidationError("unknown backend '\(backend)'; available: cpu")
+            case "tpusim":
+                do { chosen = try hw.map { TiledBackend(chip: try ChipSpec.load($0)) } ?? TiledBackend() }
+                catch { throw ValidationError("\(error)") }
+            default: throw ValidationError("unknown backend '\(backend)'; available: cpu, tpusim")
             }
             let files: [String]
             do { files = try ConformanceRunner.caseFiles(in: paths) } catch { throw ValidationError("\(error)") }
