@@ -70,14 +70,16 @@ struct EngineSchedule {
             cycles = Double(rounds * (2 * chip.arrayRows + chip.arrayCols + t.bm - 2)) * passes
         }
         let outputBlocks = Double(t.count * t.gridM * t.gridN)
+        // Blocks are padded to the arrays for compute, but only real elements move.
+        let (em, en, ek) = (min(t.bm, t.m), min(t.bn, t.n), min(t.bk, t.k))
         let epilogue = vectorSeconds(vectorOps, transcendentals) / outputBlocks
         let outPerBlock = outputBytes / outputBlocks, extraPerBlock = extraIn / outputBlocks
         var hbm = 0.0
         var lastA = (-1, -1, -1), lastB = (-1, -1, -1)
         for c in 0..<t.count { for i in 0..<t.gridM { for j in 0..<t.gridN { for k in 0..<t.gridK {
             var bytes = 0.0
-            if lastA != (c, i, k) { bytes += Double(t.bm * t.bk) * e / t.aReuse; lastA = (c, i, k) }
-            if lastB != (c, k, j) { bytes += Double(t.bk * t.bn) * e; lastB = (c, k, j) }
+            if lastA != (c, i, k) { bytes += Double(em * ek) * e / t.aReuse; lastA = (c, i, k) }
+            if lastB != (c, k, j) { bytes += Double(ek * en) * e; lastB = (c, k, j) }
             let last = k == t.gridK - 1
             if last { bytes += extraPerBlock }
             hbm += bytes + (last ? outPerBlock : 0)

@@ -59,8 +59,9 @@ struct GemmTiling: Hashable {
             let compute = Double(t.steps) * step
             let memory = t.hbmBytes / chip.hbmBytesPerSecond
             // The first step's load and the last block's store are not hidden behind other steps.
-            let firstLoad = (Double(t.bm * t.bk) / aReuse + Double(t.bk * t.bn)) * Double(elementBytes) / chip.hbmBytesPerSecond
-            let lastStore = Double(t.bm * t.bn * elementBytes) / chip.hbmBytesPerSecond
+            let (em, en, ek) = (min(bm, m), min(bn, n), min(bk, k))
+            let firstLoad = (Double(em * ek) / aReuse + Double(ek * en)) * Double(elementBytes) / chip.hbmBytesPerSecond
+            let lastStore = Double(em * en * elementBytes) / chip.hbmBytesPerSecond
             let time = max(compute, memory) + firstLoad + step + lastStore
             if time < bestTime || (t.vmemBytes <= budget && (best?.vmemBytes ?? 0) > budget) {
                 best = t

@@ -150,7 +150,10 @@ struct SimulateCommand: ParsableCommand {
             }
             let secondsPerImage = perBatch / Double(workload.imagesPerBatch)
             if json {
-                struct Stage: Encodable { let label: String; let runs: Int; let seconds_per_run: Double; let report: GraphReport }
+                struct Stage: Encodable {
+                    let label: String; let runs: Int; let seconds_per_run: Double
+                    let memory_plan_bytes: Int; let memory_naive_bytes: Int; let report: GraphReport
+                }
                 struct Out: Encodable {
                     let model: String, chip: String, dtype: String, steps: Int, guidance: Bool, batch: Int, fusion: Bool
                     let seconds_per_image: Double, matrix_unit_utilization: Double, hbm_bytes: Double, flops: Double
@@ -159,7 +162,11 @@ struct SimulateCommand: ParsableCommand {
                 let out = Out(model: name, chip: chip.name, dtype: dtype, steps: steps, guidance: guidance, batch: batch, fusion: !noFusion,
                               seconds_per_image: secondsPerImage, matrix_unit_utilization: flops / (perBatch * peak), hbm_bytes: hbm / Double(batch),
                               flops: flops / Double(batch),
-                              stages: stageReports.map { Stage(label: $0.0.label, runs: $0.0.runs, seconds_per_run: $0.1.seconds, report: $0.1) })
+                              stages: stageReports.map {
+                                  let plan = MemoryPlan(graph: $0.0.graph)
+                                  return Stage(label: $0.0.label, runs: $0.0.runs, seconds_per_run: $0.1.seconds,
+                                               memory_plan_bytes: plan.arenaBytes, memory_naive_bytes: plan.naiveBytes, report: $0.1)
+                              })
                 let e = JSONEncoder()
                 e.outputFormatting = [.sortedKeys]
                 print(String(decoding: try e.encode(out), as: UTF8.self))
@@ -167,8 +174,11 @@ struct SimulateCommand: ParsableCommand {
             }
             print("\(name) on \(chip.name), \(dtype), \(steps) steps\(guidance ? " with guidance" : ""), batch \(batch), fusion \(noFusion ? "off" : "on")")
             for (stage, r) in stageReports {
+                let plan = MemoryPlan(graph: stage.graph)
                 print(String(format: "  %-12@ x%-3d %8.2f ms/run  %6.1f TFLOP  util %4.1f%%  HBM %7.2f GB  kernels %d", stage.label as NSString,
                              stage.runs, r.seconds * 1e3, r.flops / 1e12, 100 * r.matrixUnitUtilization, r.hbmBytes / 1e9, r.ops.count))
+                print(String(format: "      activation memory: planned arena %.2f GB against %.2f GB if every intermediate were kept",
+                             Double(plan.arenaBytes) / 1e9, Double(plan.naiveBytes) / 1e9))
                 for op in r.ops.sorted(by: { $0.seconds > $1.seconds }).prefix(top) {
                     print(String(format: "      %8.3f ms  %-9@ util %5.1f%%  AI %7.1f  %@", op.seconds * 1e3, op.bound as NSString,
                                  100 * op.matrixUnitUtilization, op.arithmeticIntensity, String(op.name.prefix(70)) as NSString))
