@@ -23,16 +23,20 @@ let package = Package(
         .library(name: "CavendishGraph", targets: ["CavendishGraph"]),
         .library(name: "CavendishSimulator", targets: ["CavendishSimulator"]),
         .library(name: "CavendishModels", targets: ["CavendishModels"]),
+        .library(name: "CavendishLibrary", targets: ["CavendishLibrary"]),
         .executable(name: "cavendish", targets: ["cavendish"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // C libraries, found with pkg-config and installed from Debian's packages.
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CHEIF", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
 
         // Tensor core: element types, shapes, strided views, seeded random numbers.
         .target(name: "CavendishCore", swiftSettings: kernelSettings),
@@ -43,9 +47,13 @@ let package = Package(
         // Graphs: models described once as data, shape inference, the memory planner, the executor.
         .target(name: "CavendishGraph", dependencies: ["CavendishCore"]),
         // Models described as graphs: published ones (SD 1.5, SDXL) and, later, NB-mini.
-        .target(name: "CavendishModels", dependencies: ["CavendishCore", "CavendishGraph"]),
+        .target(name: "CavendishModels", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO"]),
         // The TPU-like tiled-execution simulator: chips, systolic timing, tiling, scheduling, traces.
         .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph", "CavendishCPU"]),
+        // The user's photo library: consent, metadata formats, the index, reference selection, prompt resolution.
+        .target(name: "CavendishLibrary", dependencies: [
+            "CavendishCore", "CavendishIO", "CJPEG", "CHEIF", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
         // Kernel case files (shared/KERNEL_CASES.md): loading, running, comparing, reporting.
         .target(name: "CavendishConformance", dependencies: ["CavendishCore", "CavendishCPU", "CavendishIO"]),
         // Benchmark bodies shared by `cavendish kernels bench` and Benchmarks/.
@@ -54,7 +62,7 @@ let package = Package(
             name: "cavendish",
             dependencies: [
                 "CavendishCore", "CavendishCPU", "CavendishIO", "CavendishConformance", "CavendishBench",
-                "CavendishGraph", "CavendishSimulator", "CavendishModels",
+                "CavendishGraph", "CavendishSimulator", "CavendishModels", "CavendishLibrary",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -64,6 +72,8 @@ let package = Package(
         .testTarget(name: "CavendishIOTests", dependencies: ["CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishGraphTests", dependencies: ["CavendishGraph", "CavendishCPU", "CavendishCore", "CavendishConformance"]),
         .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels", "CavendishConformance", "CavendishCPU"]),
+        .testTarget(name: "CavendishLibraryTests", dependencies: ["CavendishLibrary", "CavendishCore", "CavendishIO"]),
+        .testTarget(name: "CavendishModelsTests", dependencies: ["CavendishModels", "CavendishCPU", "CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
     ],
     swiftLanguageModes: [.v5]

@@ -3,13 +3,13 @@
 # apt and pkg-config. Skips apt when everything is already there, so it also works offline then.
 set -euo pipefail
 need=()
-for pc in openblas hdf5 libpng; do
+for pc in openblas hdf5 libpng libjpeg libheif; do
   pkg-config --exists "$pc" 2>/dev/null || need+=("$pc")
 done
 if ! command -v pkg-config >/dev/null 2>&1; then need+=(pkg-config); fi
 if [ ${#need[@]} -gt 0 ]; then
-  echo "install-deps: installing libopenblas-dev libhdf5-dev libpng-dev pkg-config (missing: ${need[*]})" >&2
+  echo "install-deps: installing C libraries through apt (missing: ${need[*]})" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends libopenblas-dev libhdf5-dev libpng-dev pkg-config >/dev/null
+  apt-get install -y -qq --no-install-recommends libopenblas-dev libhdf5-dev libpng-dev libjpeg62-turbo-dev libheif-dev pkg-config >/dev/null
 fi

@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+bash scripts/fetch-text-encoder.sh
 swift build -c release --product cavendish
 .build/release/cavendish kernels check Tests/Fixtures/onnx-node Tests/Fixtures/kernel-cases
 .build/release/cavendish kernels bench
