@@ -1,0 +1,1 @@
+// The photo library: consent, formats, index, reference selection, prompt resolution (in progress).
