@@ -12,6 +12,15 @@ let kernelSettings: [SwiftSetting] = {
     #endif
 }()
 
+/// The same CPU level for the C kernels.
+let cKernelSettings: [CSetting] = {
+    #if arch(x86_64)
+    return [.unsafeFlags(["-O3", "-march=haswell"])]
+    #else
+    return [.unsafeFlags(["-O3"])]
+    #endif
+}()
+
 let package = Package(
     name: "Cavendish",
     platforms: [.macOS(.v14)],
@@ -41,7 +50,9 @@ let package = Package(
         // Tensor core: element types, shapes, strided views, seeded random numbers.
         .target(name: "CavendishCore", swiftSettings: kernelSettings),
         // CPU backend: ONNX-semantics kernels, the thread pool, the op dispatcher.
-        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CBLAS"], swiftSettings: kernelSettings),
+        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CBLAS", "CVectorMath"], swiftSettings: kernelSettings),
+        // Vectorized float math for the CPU kernels' hot loops, in C so that clang's vectorizer applies.
+        .target(name: "CVectorMath", cSettings: cKernelSettings),
         // Weight and image IO: HDF5, safetensors, PNG.
         .target(name: "CavendishIO", dependencies: ["CavendishCore", "CHDF5", "CPNG"]),
         // Graphs: models described once as data, shape inference, the memory planner, the executor.

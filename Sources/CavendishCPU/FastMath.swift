@@ -1,10 +1,12 @@
+import CVectorMath
+
 /// Float32 math for the hot loops (softmax, attention, normalization, activations).
 ///
-/// Written as scalar code with selects rather than with `SIMD` masks: Swift's generic mask operations
-/// (`.<`, `replace(with:where:)`, `pointwiseMax`) compile to per-lane code and ran 10-20x slower here.
-/// `exp` is the Cephes single-precision polynomial (about 1 ulp on its normal range); NaN stays NaN,
-/// large inputs give +inf and very small ones 0, as libm's `expf` does (results in the subnormal range
-/// flush to about 1e-38 instead of underflowing gradually).
+/// Swift's generic `SIMD` mask and min/max operations (`.<`, `replace(with:where:)`, `pointwiseMax`)
+/// compile to per-lane code here, so the exponential is in C (CVectorMath), which clang vectorizes;
+/// the scalar `exp` below is the same polynomial for single values. NaN stays NaN, large inputs give
+/// +inf and very small ones 0, as libm's `expf` does (results in the subnormal range flush to about
+/// 1e-38 instead of underflowing gradually).
 enum FastMath {
     @inline(__always)
     static func exp(_ input: Float) -> Float {
@@ -35,9 +37,9 @@ enum FastMath {
         return input != input ? input : r
     }
 
-    /// `destination[i] = exp(source[i])` for `count` elements (in place is fine).
+    /// `destination[i] = exp(source[i])` for `count` elements (in place is fine), vectorized (CVectorMath).
     static func exp(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
-        for i in 0..<count { destination[i] = exp(source[i]) }
+        cav_exp_shifted(source, destination, count, 0)
     }
 
     /// `row[i] = exp(row[i] - shift)` in place, returning the sum of the results.
@@ -51,7 +53,7 @@ enum FastMath {
     /// `destination[i] = exp(source[i] - shift)`, returning the sum of the results.
     static func expShiftedSum(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int,
                               shift: Float) -> Float {
-        for i in 0..<count { destination[i] = exp(source[i] - shift) }
+        cav_exp_shifted(source, destination, count, shift)
         return sum(destination, count)
     }
 
