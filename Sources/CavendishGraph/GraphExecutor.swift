@@ -81,7 +81,17 @@ public final class GraphExecutor: @unchecked Sendable {
             do { outs = try backend.run(call) } catch {
                 throw GraphError("node \(node.name.isEmpty ? node.op : node.name) (\(node.op)): \(error)")
             }
-            for (o, t) in zip(node.outputs, outs) { env[o] = t }
+            for (o, t) in zip(node.outputs, outs) {
+                // A kernel may return a view of an input (Reshape, an identity Transpose, a dense Slice).
+                // The input's bytes may be reused as soon as this node is done, so a view into the arena
+                // is copied into the output's own planned bytes, which are disjoint from every input's.
+                if t.storage === arena, let own = planned(o), t.offset != own.offset || !t.isContiguous {
+                    t.copyElements(to: own.rawPointer)
+                    env[o] = own
+                } else {
+                    env[o] = t
+                }
+            }
         }
         return try graph.outputs.map { id in
             guard let t = env[id] else { throw GraphError("output \(graph[id].name) was not computed") }

@@ -10,7 +10,8 @@ struct MemoryPlanTests {
         let x = b.input("x", [2, 16, 32])
         let h = try b.layerNorm(x, "norm")
         let q = try b.linear(h, "q", 32, 32), k = try b.linear(h, "k", 32, 32), v = try b.linear(h, "v", 32, 32)
-        let a = try b.attention(q, k, v, heads: 4)
+        // Reshapes return views of their input; the executor must not let the arena reuse those bytes.
+        let a = try b.reshape(try b.reshape(try b.attention(q, k, v, heads: 4), [32, 32]), [2, 16, 32])
         let y = try b.apply("Add", [x, try b.linear(a, "out", 32, 32)])
         let f = try b.apply("Gelu", [try b.linear(try b.layerNorm(y, "norm2"), "fc1", 32, 64)])
         b.output(try b.apply("Add", [y, try b.linear(f, "fc2", 64, 32)]))

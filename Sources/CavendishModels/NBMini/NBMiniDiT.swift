@@ -1,0 +1,138 @@
+import CavendishCore
+import CavendishGraph
+import Foundation
+
+/// The NB-mini denoiser, a small DiT over the VAE latent (the recipe's `models/dit.py`), as a graph with
+/// the checkpoint's weight names.
+///
+/// Per block: adaLN-zero modulation from the conditioning vector, self-attention, a text cross-attention
+/// and a decoupled reference cross-attention sharing one query (IP-Adapter style, scaled by
+/// `ref_scale`), and a GELU MLP. The conditioning is the timestep embedding plus the masked mean of the
+/// text states (plus, in v2, the distilled guidance scale); v2 also adds glyph-map patches to the patch
+/// embedding. Outputs the predicted velocity.
+public struct NBMiniDiT: Sendable {
+    /// The architecture.
+    public var config: DiTConfig
+
+    /// A DiT of `config`.
+    public init(config: DiTConfig) { self.config = config }
+
+    /// The graph for `batch` latents, `textTokens` text states and `referenceTokens` reference tokens
+    /// (the always-present null reference token is added inside). Inputs, in order: `x` [B, C, S, S],
+    /// `t` [B], `text` [B, L, 384], `text_mask` [B, L] bool, `ref` [B, R, ref_dim] and `ref_mask` [B, R]
+    /// bool (when R > 0), `ref_scale` [] float, then for v2 `glyph` [B, 1, 128, 128] and `guidance` [B].
+    public func graph(batch: Int, textTokens: Int, referenceTokens: Int, dtype: DType = .float32) throws -> Graph {
+        let c = config, D = c.width, B = batch
+        var b = GraphBuilder(dtype: dtype)
+        let x = b.input("x", [B, c.latentChannels, c.latentSize, c.latentSize])
+        let t = b.input("t", [B])
+        let text = b.input("text", [B, textTokens, c.textDim])
+        let textMask = b.input("text_mask", [B, textTokens], .bool)
+        var ref: ValueID?, refMask: ValueID?
+        if referenceTokens > 0 {
+            ref = b.input("ref", [B, referenceTokens, c.refDim])
+            refMask = b.input("ref_mask", [B, referenceTokens], .bool)
+        }
+        let refScale = b.input("ref_scale", [])
+        let glyph = c.glyph ? b.input("glyph", [B, 1, c.imageSize, c.imageSize]) : nil
+        let guidance = c.guidanceEmbed ? b.input("guidance", [B]) : nil
+
+        var h = try b.linear(try patchify(&b, x, channels: c.latentChannels, size: c.latentSize, patch: c.patch), "patch_embed",
+                             c.latentChannels * c.patch * c.patch, D)
+        h = try b.apply("Add", [h, b.weight("pos_embed", [c.grid * c.grid, D])])
+        if let glyph {
+            let gp = c.imageSize / c.latentSize * c.patch
+            let patches = try patchify(&b, glyph, channels: 1, size: c.imageSize, patch: gp)
+            h = try b.apply("Add", [h, try mlp2(&b, patches, "glyph_embed", gp * gp, D, D)])
+        }
+        // Conditioning: timestep + masked mean of the text states (+ guidance in v2).
+        let m = try b.apply("Cast", [try b.reshape(textMask, [B, textTokens, 1])], ["to": .int(1)])
+        let summed = try b.apply("ReduceSum", [try b.apply("Mul", [text, m]), b.ints([1])], ["keepdims": .int(0)])
+        let count = try clampMin1(&b, try b.apply("ReduceSum", [m, b.ints([1])], ["keepdims": .int(0)]))
+        let pooled = try b.apply("Div", [summed, count])
+        var cond = try b.apply("Add", [try mlp2(&b, try timestepFeatures(&b, t, scale: 1000), "t_embed", c.freqDim, D, D),
+                                       try b.linear(pooled, "text_pool", c.textDim, D)])
+        if let guidance {
+            cond = try b.apply("Add", [cond, try mlp2(&b, try timestepFeatures(&b, guidance, scale: 100), "g_embed", c.freqDim, D, D)])
+        }
+        let condSiLU = try b.silu(cond)
+
+        // Reference tokens behind the learned null token, which is always attendable.
+        let null = try b.apply("Expand", [b.weight("null_ref", [1, 1, c.refDim]), b.ints([B, 1, c.refDim])])
+        let ones = b.constant(Tensor(shape: [B, 1], dtype: .bool, values: [UInt8](repeating: 1, count: B)), "ones")
+        let refs = try ref.map { try b.apply("Concat", [null, $0], ["axis": .int(1)]) } ?? null
+        let refsMask = try refMask.map { try b.apply("Concat", [ones, $0], ["axis": .int(1)]) } ?? ones
+        let R = referenceTokens + 1
+        let textKeys = try b.reshape(textMask, [B, 1, 1, textTokens])
+        let refKeys = try b.reshape(refsMask, [B, 1, 1, R])
+
+        for i in 0..<c.depth {
+            let p = "blocks.\(i)"
+            let mod = try b.op("Split", [try b.reshape(try b.linear(condSiLU, "\(p).ada", D, 6 * D), [B, 1, 6 * D]), b.ints([D, D, D, D, D, D])],
+                               ["axis": .int(-1)], outputs: 6)
+            var a = try modulate(&b, try b.layerNorm(h, "\(p).norm1", epsilon: 1e-6, affine: false), shift: mod[0], scale: mod[1])
+            let qkv = try b.op("Split", [try b.linear(a, "\(p).qkv", D, 3 * D), b.ints([D, D, D])], ["axis": .int(-1)], outputs: 3)
+            a = try b.linear(try heads(&b, qkv[0], qkv[1], qkv[2], mask: nil), "\(p).proj", D, D)
+            h = try b.apply("Add", [h, try b.apply("Mul", [mod[2], a])])
+            let q = try b.linear(try b.layerNorm(h, "\(p).norm_cross", epsilon: 1e-6), "\(p).cross_q", D, D)
+            let tkv = try b.op("Split", [try b.linear(text, "\(p).cross_kv", c.textDim, 2 * D), b.ints([D, D])], ["axis": .int(-1)], outputs: 2)
+            var y = try b.linear(try heads(&b, q, tkv[0], tkv[1], mask: textKeys), "\(p).cross_proj", D, D)
+            let rkv = try b.op("Split", [try b.linear(refs, "\(p).ref_kv", c.refDim, 2 * D), b.ints([D, D])], ["axis": .int(-1)], outputs: 2)
+            let r = try b.linear(try heads(&b, q, rkv[0], rkv[1], mask: refKeys), "\(p).ref_proj", D, D)
+            y = try b.apply("Add", [y, try b.apply("Mul", [refScale, r])])
+            h = try b.apply("Add", [h, y])
+            a = try modulate(&b, try b.layerNorm(h, "\(p).norm2", epsilon: 1e-6, affine: false), shift: mod[3], scale: mod[4])
+            let hidden = Int(Double(D) * c.mlpRatio)
+            a = try b.linear(try b.apply("Gelu", [try b.linear(a, "\(p).mlp_fc1", D, hidden)]), "\(p).mlp_fc2", hidden, D)
+            h = try b.apply("Add", [h, try b.apply("Mul", [mod[5], a])])
+        }
+        let final = try b.op("Split", [try b.reshape(try b.linear(condSiLU, "ada_out", D, 2 * D), [B, 1, 2 * D]), b.ints([D, D])],
+                             ["axis": .int(-1)], outputs: 2)
+        h = try modulate(&b, try b.layerNorm(h, "norm_out", epsilon: 1e-6, affine: false), shift: final[0], scale: final[1])
+        h = try b.linear(h, "out", D, c.latentChannels * c.patch * c.patch)
+        b.output(try unpatchify(&b, h))
+        return b.graph
+    }
+
+    /// [B, C, S, S] -> [B, (S/p)^2, C*p*p], (C, py, px) innermost.
+    func patchify(_ b: inout GraphBuilder, _ x: ValueID, channels: Int, size: Int, patch p: Int) throws -> ValueID {
+        let B = b.shape(x)[0], g = size / p
+        let r = try b.reshape(x, [B, channels, g, p, g, p])
+        return try b.reshape(try b.transpose(r, [0, 2, 4, 1, 3, 5]), [B, g * g, channels * p * p])
+    }
+
+    func unpatchify(_ b: inout GraphBuilder, _ x: ValueID) throws -> ValueID {
+        let c = config, B = b.shape(x)[0], g = c.grid, p = c.patch
+        let r = try b.reshape(x, [B, g, g, c.latentChannels, p, p])
+        return try b.reshape(try b.transpose(r, [0, 3, 1, 4, 2, 5]), [B, c.latentChannels, g * p, g * p])
+    }
+
+    /// `fc2(silu(fc1(x)))`.
+    func mlp2(_ b: inout GraphBuilder, _ x: ValueID, _ p: String, _ din: Int, _ dh: Int, _ dout: Int) throws -> ValueID {
+        try b.linear(try b.silu(try b.linear(x, "\(p).fc1", din, dh)), "\(p).fc2", dh, dout)
+    }
+
+    /// `x * (1 + scale) + shift`.
+    func modulate(_ b: inout GraphBuilder, _ x: ValueID, shift: ValueID, scale: ValueID) throws -> ValueID {
+        try b.apply("Add", [try b.apply("Mul", [x, try b.apply("Add", [scale, b.scalar(1)])]), shift])
+    }
+
+    /// `[cos(v * scale * f), sin(v * scale * f)]`, f_i = 10000^(-i / (dim/2)).
+    func timestepFeatures(_ b: inout GraphBuilder, _ v: ValueID, scale: Float) throws -> ValueID {
+        let half = config.freqDim / 2, B = b.shape(v)[0]
+        let freqs = (0..<half).map { Float(exp(-log(10000.0) * Double($0) / Double(half))) * scale }
+        let args = try b.apply("Mul", [try b.reshape(v, [B, 1]), b.constant(Tensor(shape: [1, half], floats: freqs), "freqs")])
+        return try b.apply("Concat", [try b.apply("Cos", [args]), try b.apply("Sin", [args])], ["axis": .int(1)])
+    }
+
+    /// `max(x, 1)` from the available operators: `(x + 1 + sqrt((x - 1)^2)) / 2`.
+    func clampMin1(_ b: inout GraphBuilder, _ x: ValueID) throws -> ValueID {
+        let d = try b.apply("Sub", [x, b.scalar(1)])
+        let abs = try b.apply("Sqrt", [try b.apply("Mul", [d, d])])
+        return try b.apply("Mul", [try b.apply("Add", [try b.apply("Add", [x, b.scalar(1)]), abs]), b.scalar(0.5)])
+    }
+
+    func heads(_ b: inout GraphBuilder, _ q: ValueID, _ k: ValueID, _ v: ValueID, mask: ValueID?) throws -> ValueID {
+        try b.apply("Attention", [q, k, v, mask], ["q_num_heads": .int(config.heads), "kv_num_heads": .int(config.heads)])
+    }
+}

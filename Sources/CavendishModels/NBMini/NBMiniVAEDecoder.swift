@@ -1,0 +1,43 @@
+import CavendishCore
+import CavendishGraph
+
+/// The NB-mini VAE decoder (the recipe's `models/vae.py`), as a graph: denoiser latents
+/// [B, 4, S, S] (unscaled by the config's factors inside) to images [B, 3, 4S, 4S] in [-1, 1].
+public struct NBMiniVAEDecoder: Sendable {
+    /// The architecture.
+    public var config: VAEConfig
+
+    /// A decoder of `config`.
+    public init(config: VAEConfig) { self.config = config }
+
+    /// The graph for `batch` latents of `latentSize` x `latentSize`.
+    public func graph(batch: Int, latentSize: Int, dtype: DType = .float32) throws -> Graph {
+        let c = config
+        var b = GraphBuilder(dtype: dtype)
+        let z = b.input("latent", [batch, c.latentChannels, latentSize, latentSize])
+        // from_latent: z / scale + shift.
+        var h = try b.apply("Add", [try b.apply("Mul", [z, b.scalar(Float(1 / c.scaleFactor))]), b.scalar(Float(c.shiftFactor))])
+        let ch = Array(c.channels.reversed())
+        h = try b.conv2d(h, "decoder.conv_in", c.latentChannels, ch[0], kernel: 3, padding: 1)
+        h = try resBlock(&b, h, "decoder.mid", ch[0], ch[0])
+        for i in 0..<ch.count {
+            h = try resBlock(&b, h, "decoder.blocks.\(i)", ch[i], ch[i])
+            if i + 1 < ch.count {
+                let scales = b.constant(Tensor(shape: [4], floats: [1, 1, 2, 2]), "scales")
+                h = try b.apply("Resize", [h, nil, scales], ["mode": .string("nearest"), "nearest_mode": .string("floor"),
+                                                            "coordinate_transformation_mode": .string("asymmetric")])
+                h = try b.conv2d(h, "decoder.ups.\(i)", ch[i], ch[i + 1], kernel: 3, padding: 1)
+            }
+        }
+        h = try b.silu(try b.groupNorm(h, "decoder.norm_out", groups: c.groups, epsilon: 1e-6))
+        b.output(try b.conv2d(h, "decoder.conv_out", ch[ch.count - 1], c.inChannels, kernel: 3, padding: 1))
+        return b.graph
+    }
+
+    func resBlock(_ b: inout GraphBuilder, _ x: ValueID, _ p: String, _ cin: Int, _ cout: Int) throws -> ValueID {
+        var y = try b.conv2d(try b.silu(try b.groupNorm(x, "\(p).norm1", groups: config.groups, epsilon: 1e-6)), "\(p).conv1", cin, cout, kernel: 3, padding: 1)
+        y = try b.conv2d(try b.silu(try b.groupNorm(y, "\(p).norm2", groups: config.groups, epsilon: 1e-6)), "\(p).conv2", cout, cout, kernel: 3, padding: 1)
+        let skip = cin == cout ? x : try b.conv2d(x, "\(p).skip", cin, cout, kernel: 1)
+        return try b.apply("Add", [y, skip])
+    }
+}

@@ -1,0 +1,51 @@
+import CavendishCPU
+import CavendishCore
+import CavendishGraph
+import CavendishIO
+import CavendishModels
+import Foundation
+import Testing
+
+/// Each NB-mini component, run as a Swift graph on the committed weights, against the recipe's golden
+/// tensors (Weights/golden, written by the recipe's golden script from the same weights):
+/// max |actual - expected| over max |expected| must be at most 1e-3.
+struct NBMiniParityTests {
+    static let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Weights").path
+
+    static func relativeError(_ a: Tensor, _ e: Tensor) -> Float {
+        let x = a.floats(), y = e.floats()
+        let scale = y.map { abs($0) }.max() ?? 1
+        return zip(x, y).map { abs($0 - $1) }.max()! / max(scale, 1e-12)
+    }
+
+    @Test(arguments: ["v1", "v2"])
+    func denoiserMatchesGolden(variant: String) throws {
+        let file = try NBMiniWeightFile(path: Self.weights + "/nb-mini-\(variant).h5")
+        let config = try file.config(DiTConfig.self)
+        let golden = try HDF5File(readingFrom: Self.weights + "/golden/dit_\(variant).h5")
+        let x = try golden.tensor(at: "inputs/x"), text = try golden.tensor(at: "inputs/text")
+        let ref = try golden.tensor(at: "inputs/ref")
+        var inputs = [x, try golden.tensor(at: "inputs/t"), text, try golden.tensor(at: "inputs/text_mask"),
+                      ref, try golden.tensor(at: "inputs/ref_mask"), try golden.tensor(at: "inputs/ref_scale")]
+        if config.glyph { inputs.append(try golden.tensor(at: "inputs/glyph")) }
+        if config.guidanceEmbed { inputs.append(try golden.tensor(at: "inputs/guidance")) }
+        let graph = try NBMiniDiT(config: config).graph(batch: x.shape[0], textTokens: text.shape[1], referenceTokens: ref.shape[1])
+        let out = try GraphExecutor(graph: graph, weights: file.tensors, backend: CPUBackend()).run(inputs)[0]
+        let expected = try golden.tensor(at: "outputs/v")
+        #expect(out.shape == expected.shape)
+        let err = Self.relativeError(out, expected)
+        #expect(err <= 1e-3, "DiT \(variant): relative error \(err)")
+    }
+
+    @Test func vaeDecoderMatchesGolden() throws {
+        let file = try NBMiniWeightFile(path: Self.weights + "/nb-mini-vae.h5")
+        let config = try file.config(VAEConfig.self)
+        let golden = try HDF5File(readingFrom: Self.weights + "/golden/vae.h5")
+        let latent = try golden.tensor(at: "inputs/latent")
+        let graph = try NBMiniVAEDecoder(config: config).graph(batch: latent.shape[0], latentSize: latent.shape[2])
+        let out = try GraphExecutor(graph: graph, weights: file.tensors, backend: CPUBackend()).run([latent])[0]
+        let err = Self.relativeError(out, try golden.tensor(at: "outputs/decoded"))
+        #expect(err <= 1e-3, "VAE decoder: relative error \(err)")
+    }
+}
