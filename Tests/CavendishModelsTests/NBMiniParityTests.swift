@@ -9,6 +9,10 @@ import Testing
 /// Each NB-mini component, run as a Swift graph on the committed weights, against the recipe's golden
 /// tensors (Weights/golden, written by the recipe's golden script from the same weights):
 /// max |actual - expected| over max |expected| must be at most 1e-3.
+///
+/// The suite runs when the exported weights and golden tensors are present; they are committed together
+/// once training has finished (issue 4), until then it is reported as skipped, not passed.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: NBMiniParityTests.weights + "/golden/dit_v1.h5")))
 struct NBMiniParityTests {
     static let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Weights").path
