@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "CavendishSimulator", targets: ["CavendishSimulator"]),
         .library(name: "CavendishModels", targets: ["CavendishModels"]),
         .library(name: "CavendishLibrary", targets: ["CavendishLibrary"]),
+        .library(name: "CavendishPipeline", targets: ["CavendishPipeline"]),
         .executable(name: "cavendish", targets: ["cavendish"]),
     ],
     dependencies: [
@@ -59,6 +60,8 @@ let package = Package(
         .target(name: "CavendishGraph", dependencies: ["CavendishCore"]),
         // Models described as graphs: published ones (SD 1.5, SDXL) and, later, NB-mini.
         .target(name: "CavendishModels", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO"]),
+        // Image generation: NB-mini's resident pipeline, samplers, reference photos, weight checks.
+        .target(name: "CavendishPipeline", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO", "CavendishModels"]),
         // The TPU-like tiled-execution simulator: chips, systolic timing, tiling, scheduling, traces.
         .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph", "CavendishCPU"]),
         // The user's photo library: consent, metadata formats, the index, reference selection, prompt resolution.
@@ -73,7 +76,7 @@ let package = Package(
             name: "cavendish",
             dependencies: [
                 "CavendishCore", "CavendishCPU", "CavendishIO", "CavendishConformance", "CavendishBench",
-                "CavendishGraph", "CavendishSimulator", "CavendishModels", "CavendishLibrary",
+                "CavendishGraph", "CavendishSimulator", "CavendishModels", "CavendishLibrary", "CavendishPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -85,6 +88,7 @@ let package = Package(
         .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels", "CavendishConformance", "CavendishCPU"]),
         .testTarget(name: "CavendishLibraryTests", dependencies: ["CavendishLibrary", "CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishModelsTests", dependencies: ["CavendishModels", "CavendishCPU", "CavendishCore", "CavendishIO"]),
+        .testTarget(name: "CavendishPipelineTests", dependencies: ["CavendishPipeline", "CavendishModels", "CavendishCPU", "CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
     ],
     swiftLanguageModes: [.v5]

@@ -42,27 +42,9 @@ enum ConcatSplitKernels {
         let parts = call.inputs.compactMap { $0 }
         guard let first = parts.first else { throw KernelError.invalid("Concat needs at least one input") }
         let axis = try Shape.normalizeAxis(try call.attributes.int("axis", 0), rank: first.rank)
-        for p in parts {
-            guard p.rank == first.rank, p.dtype == first.dtype,
-                  (0..<p.rank).allSatisfy({ $0 == axis || p.shape[$0] == first.shape[$0] }) else {
-                throw KernelError.invalid("Concat inputs \(parts.map(\.shape)) differ off axis \(axis)")
-            }
+        do { return try Tensor.concatenate(parts, axis: axis) } catch let e as TensorError {
+            throw KernelError.invalid("Concat: \(e.description)")
         }
-        var shape = first.shape
-        shape[axis] = parts.map { $0.shape[axis] }.reduce(0, +)
-        let out = Tensor(uninitialized: shape, dtype: first.dtype)
-        let outer = Shape.count(Array(shape.prefix(axis)))
-        let inner = Shape.count(Array(shape.dropFirst(axis + 1))) * first.dtype.byteSize
-        let rowBytes = shape[axis] * inner
-        var start = 0
-        for p in parts {
-            let dense = p.contiguous(), bytes = p.shape[axis] * inner
-            for o in 0..<outer {
-                (out.rawPointer + o * rowBytes + start).copyMemory(from: dense.rawPointer + o * bytes, byteCount: bytes)
-            }
-            start += bytes
-        }
-        return out
     }
 
     static func split(_ call: KernelInvocation) throws -> [Tensor] {

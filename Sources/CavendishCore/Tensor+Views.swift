@@ -106,3 +106,38 @@ extension Tensor {
         }
     }
 }
+
+/// Joining tensors.
+extension Tensor {
+    /// Tensors of one shape and type stacked along a new leading dimension.
+    public static func stack(_ parts: [Tensor]) throws -> Tensor {
+        guard let first = parts.first, parts.allSatisfy({ $0.shape == first.shape && $0.dtype == first.dtype }) else {
+            throw TensorError("stack needs tensors of one shape and type")
+        }
+        let out = Tensor(uninitialized: [parts.count] + first.shape, dtype: first.dtype)
+        for (i, p) in parts.enumerated() { p.copyElements(to: out.rawPointer + i * first.byteCount) }
+        return out
+    }
+
+    /// Tensors joined along `axis` (all other dimensions equal).
+    public static func concatenate(_ parts: [Tensor], axis: Int) throws -> Tensor {
+        guard let first = parts.first else { throw TensorError("concatenate needs at least one tensor") }
+        let a = try Shape.normalizeAxis(axis, rank: first.rank)
+        for p in parts where p.rank != first.rank || p.dtype != first.dtype || (0..<p.rank).contains(where: { $0 != a && p.shape[$0] != first.shape[$0] }) {
+            throw TensorError("cannot concatenate \(parts.map(\.shape)) along axis \(a)")
+        }
+        var shape = first.shape
+        shape[a] = parts.map { $0.shape[a] }.reduce(0, +)
+        let out = Tensor(uninitialized: shape, dtype: first.dtype)
+        let outer = Shape.count(Array(shape.prefix(a))), inner = Shape.count(Array(shape.dropFirst(a + 1))) * first.dtype.byteSize
+        var start = 0
+        for p in parts {
+            let dense = p.contiguous(), bytes = p.shape[a] * inner
+            for o in 0..<outer {
+                (out.rawPointer + o * shape[a] * inner + start).copyMemory(from: dense.rawPointer + o * bytes, byteCount: bytes)
+            }
+            start += bytes
+        }
+        return out
+    }
+}

@@ -135,30 +135,7 @@ enum HDF5AttributeIO {
 
     private static func readStrings(_ attribute: hid_t, fileType: hid_t, count: Int,
                                     failure: () -> IOError) throws -> [String] {
-        guard count > 0 else { return [] }
-        let memoryType = H5Tcopy(cav_h5t_c_s1())
-        defer { H5Tclose(memoryType) }
-        H5Tset_cset(memoryType, H5Tget_cset(fileType))
-        if H5Tis_variable_str(fileType) > 0 {
-            H5Tset_size(memoryType, cav_h5t_variable())
-            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
-            guard H5Aread(attribute, memoryType, &pointers) >= 0 else { throw failure() }
-            defer { for p in pointers where p != nil { H5free_memory(p) } }
-            return pointers.map { $0.map { String(cString: $0) } ?? "" }
-        }
-        let width = H5Tget_size(fileType)
-        guard width > 0 else { return [String](repeating: "", count: count) }
-        H5Tset_size(memoryType, width)
-        H5Tset_strpad(memoryType, H5Tget_strpad(fileType))
-        var bytes = [UInt8](repeating: 0, count: count * width)
-        guard H5Aread(attribute, memoryType, &bytes) >= 0 else { throw failure() }
-        let spacePadded = H5Tget_strpad(fileType) == H5T_STR_SPACEPAD
-        return (0..<count).map { i in
-            var slice = bytes[(i * width)..<((i + 1) * width)]
-            if let end = slice.firstIndex(of: 0) { slice = slice[..<end] }
-            if spacePadded { while slice.last == 0x20 { slice = slice.dropLast() } }
-            return String(decoding: slice, as: UTF8.self)
-        }
+        try HDF5Strings.read(fileType: fileType, count: count, failure: failure) { H5Aread(attribute, $0, $1) }
     }
 
     private static func readEnum(_ attribute: hid_t, fileType: hid_t, count: Int,
@@ -255,5 +232,37 @@ enum HDF5AttributeIO {
         var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
         defer { for p in pointers { free(p) } }
         guard H5Awrite(attribute, type, &pointers) >= 0 else { throw failure() }
+    }
+}
+
+/// Reading strings (variable- or fixed-length) from an attribute or a dataset.
+enum HDF5Strings {
+    /// Reads `count` strings of `fileType` through `read(memoryType, buffer)`.
+    static func read(fileType: hid_t, count: Int, failure: () -> IOError,
+                     _ read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+        guard count > 0 else { return [] }
+        let memoryType = H5Tcopy(cav_h5t_c_s1())
+        defer { H5Tclose(memoryType) }
+        H5Tset_cset(memoryType, H5Tget_cset(fileType))
+        if H5Tis_variable_str(fileType) > 0 {
+            H5Tset_size(memoryType, cav_h5t_variable())
+            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            guard pointers.withUnsafeMutableBytes({ read(memoryType, $0.baseAddress!) }) >= 0 else { throw failure() }
+            defer { for p in pointers where p != nil { H5free_memory(p) } }
+            return pointers.map { $0.map { String(cString: $0) } ?? "" }
+        }
+        let width = H5Tget_size(fileType)
+        guard width > 0 else { return [String](repeating: "", count: count) }
+        H5Tset_size(memoryType, width)
+        H5Tset_strpad(memoryType, H5Tget_strpad(fileType))
+        var bytes = [UInt8](repeating: 0, count: count * width)
+        guard bytes.withUnsafeMutableBytes({ read(memoryType, $0.baseAddress!) }) >= 0 else { throw failure() }
+        let spacePadded = H5Tget_strpad(fileType) == H5T_STR_SPACEPAD
+        return (0..<count).map { i in
+            var slice = bytes[(i * width)..<((i + 1) * width)]
+            if let end = slice.firstIndex(of: 0) { slice = slice[..<end] }
+            if spacePadded { while slice.last == 0x20 { slice = slice.dropLast() } }
+            return String(decoding: slice, as: UTF8.self)
+        }
     }
 }

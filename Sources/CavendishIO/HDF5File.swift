@@ -144,6 +144,24 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// Reads a string dataset (variable- or fixed-length, scalar or 1-D), as h5py writes `str` data.
+    public func strings(at datasetPath: String) throws -> [String] {
+        try HDF5Library.locked {
+            let file = try fileID()
+            guard HDF5Paths.exists(datasetPath, in: file) else { throw IOError(path: path, "has no dataset '\(datasetPath)'") }
+            let dataset = H5Dopen2(file, datasetPath, cav_h5p_default())
+            guard dataset >= 0 else { throw HDF5Library.error(path, "'\(datasetPath)' is not a dataset") }
+            defer { H5Dclose(dataset) }
+            let type = H5Dget_type(dataset), space = H5Dget_space(dataset)
+            defer { H5Tclose(type); H5Sclose(space) }
+            guard H5Tget_class(type) == H5T_STRING else { throw IOError(path: path, "dataset '\(datasetPath)' does not hold strings") }
+            let count = Int(H5Sget_simple_extent_npoints(space))
+            return try HDF5Strings.read(fileType: type, count: count, failure: { HDF5Library.error(path, "cannot read strings of '\(datasetPath)'") }) {
+                H5Dread(dataset, $0, cav_h5s_all(), cav_h5s_all(), cav_h5p_default(), $1)
+            }
+        }
+    }
+
     /// The names of the attributes on an object, sorted.
     public func attributeNames(of objectPath: String = "/") throws -> [String] {
         try withObject(objectPath) { object in

@@ -6,16 +6,19 @@ import CavendishModels
 import Foundation
 import Testing
 
+/// The repository's Weights folder.
+let nbMiniWeightsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Weights").path
+
 /// Each NB-mini component, run as a Swift graph on the committed weights, against the recipe's golden
 /// tensors (Weights/golden, written by the recipe's golden script from the same weights):
 /// max |actual - expected| over max |expected| must be at most 1e-3.
 ///
 /// The suite runs when the exported weights and golden tensors are present; they are committed together
 /// once training has finished (issue 4), until then it is reported as skipped, not passed.
-@Suite(.enabled(if: FileManager.default.fileExists(atPath: NBMiniParityTests.weights + "/golden/dit_v1.h5")))
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: nbMiniWeightsFolder + "/golden/dit_v1.h5")))
 struct NBMiniParityTests {
-    static let weights = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("Weights").path
+    static let weights = nbMiniWeightsFolder
 
     static func relativeError(_ a: Tensor, _ e: Tensor) -> Float {
         let x = a.floats(), y = e.floats()

@@ -1,0 +1,203 @@
+import CavendishCore
+import CavendishGraph
+import CavendishIO
+import CavendishModels
+import Foundation
+
+/// NB-mini image generation with every component loaded once and kept resident: many images can be
+/// generated without reloading (the recipe's `pipeline.py`, in Swift on the runtime).
+///
+/// v1 (Nano Banana baseline): DDIM, 50 steps by default, classifier-free guidance with two denoiser
+/// evaluations per step (the unconditional one with the empty caption and no references).
+/// v2 (Nano Banana 2): 8 steps by default, one evaluation per step, the guidance scale as an input,
+/// and the glyph map of the prompt's quoted text.
+public final class NBMiniPipeline: @unchecked Sendable {
+    /// Model variant.
+    public enum Preset: String, Sendable, CaseIterable {
+        case v1, v2
+        /// Default steps and guidance.
+        public var defaults: (steps: Int, guidance: Double) { self == .v1 ? (50, 4.0) : (8, 3.0) }
+    }
+
+    /// What to generate.
+    public struct Request: Sendable {
+        public var prompt: String
+        public var preset: Preset = .v2
+        public var seed: UInt64 = 0
+        public var steps: Int?
+        public var guidance: Double?
+        /// Reference photos by placeholder number (`<p1>` is 1).
+        public var references: [Int: [ReferencePhoto]] = [:]
+        /// Strength of the reference cross-attention.
+        public var referenceScale: Double = 1
+        /// A request for `prompt`.
+        public init(prompt: String) { self.prompt = prompt }
+    }
+
+    /// A generated image.
+    public struct Result: Sendable {
+        /// RGB pixels, row-major, 8 bits.
+        public var pixels: [UInt8]
+        public var width: Int, height: Int
+        /// The final latent.
+        public var latent: Tensor
+        public var steps: Int, guidance: Double, seed: UInt64, preset: Preset
+        /// Seconds per stage: text, references, denoise, decode.
+        public var stageSeconds: [String: Double]
+    }
+
+    /// SHA-256 of each weight file used, for provenance.
+    public private(set) var weightDigests: [String: String] = [:]
+    let backend: any KernelBackend
+    let text: MiniLMTextEncoder
+    let glyphs: GlyphRenderer
+    let vaeConfig: VAEConfig
+    let decoder: GraphExecutor
+    let refConfig: ReferenceEncoderConfig
+    let refWeights: [String: Tensor]
+    var ditConfigs: [Preset: DiTConfig] = [:]
+    var ditWeights: [Preset: [String: Tensor]] = [:]
+    private var denoisers: [String: GraphExecutor] = [:]
+    private var referenceEncoders: [String: GraphExecutor] = [:]
+    private let lock = NSLock()
+
+    /// Loads the weights in `weightsDirectory` (checked against its manifest) and the text encoder in
+    /// `textEncoderDirectory`.
+    public init(weightsDirectory: String, textEncoderDirectory: String, presets: [Preset] = Preset.allCases,
+                backend: any KernelBackend) throws {
+        self.backend = backend
+        let manifest = try WeightsManifest(directory: weightsDirectory)
+        func load(_ name: String) throws -> NBMiniWeightFile {
+            let file = try NBMiniWeightFile(path: try manifest.verified(name))
+            return file
+        }
+        for name in ["nb-mini-vae.h5", "nb-mini-refenc.h5", "glyph_atlas.h5"] + presets.map({ "nb-mini-\($0.rawValue).h5" }) {
+            weightDigests[name] = manifest.digests[name]
+        }
+        let vae = try load("nb-mini-vae.h5")
+        vaeConfig = try vae.config(VAEConfig.self)
+        decoder = try GraphExecutor(graph: try NBMiniVAEDecoder(config: vaeConfig).graph(batch: 1, latentSize: 128 / vaeConfig.downsampling),
+                                    weights: vae.tensors, backend: backend)
+        let ref = try load("nb-mini-refenc.h5")
+        refConfig = try ref.config(ReferenceEncoderConfig.self)
+        refWeights = ref.tensors.mapValues { $0.converted(to: .float32) }
+        for preset in presets {
+            let file = try load("nb-mini-\(preset.rawValue).h5")
+            ditConfigs[preset] = try file.config(DiTConfig.self)
+            ditWeights[preset] = file.tensors.mapValues { $0.converted(to: .float32) }
+        }
+        glyphs = try GlyphRenderer(atlasFile: try manifest.verified("glyph_atlas.h5"))
+        text = try MiniLMTextEncoder(directory: textEncoderDirectory, backend: backend)
+    }
+
+    /// Placeholder numbers a prompt mentions (`<p1>` -> 1), sorted.
+    public static func placeholders(in prompt: String) -> [Int] {
+        var found = Set<Int>()
+        let scalars = Array(prompt.unicodeScalars)
+        var i = 0
+        while i + 3 < scalars.count {
+            if scalars[i] == "<", scalars[i + 1] == "p", let d = Int(String(scalars[i + 2])), d >= 1, scalars[i + 3] == ">" { found.insert(d) }
+            i += 1
+        }
+        return found.sorted()
+    }
+
+    func denoiser(_ preset: Preset, referenceTokens: Int) throws -> GraphExecutor {
+        lock.lock(); defer { lock.unlock() }
+        let key = "\(preset.rawValue)/\(referenceTokens)"
+        if let d = denoisers[key] { return d }
+        guard let config = ditConfigs[preset], let weights = ditWeights[preset] else {
+            throw GraphError("preset \(preset.rawValue) was not loaded")
+        }
+        let graph = try NBMiniDiT(config: config).graph(batch: 1, textTokens: text.config.maxTokens, referenceTokens: referenceTokens)
+        let d = try GraphExecutor(graph: graph, weights: weights, backend: backend)
+        denoisers[key] = d
+        return d
+    }
+
+    func referenceEncoder(photos: Int, slot: Int) throws -> GraphExecutor {
+        lock.lock(); defer { lock.unlock() }
+        let key = "\(photos)/\(slot)"
+        if let e = referenceEncoders[key] { return e }
+        let e = try GraphExecutor(graph: try NBMiniReferenceEncoder(config: refConfig).graph(photos: photos, slot: slot),
+                                  weights: refWeights, backend: backend)
+        referenceEncoders[key] = e
+        return e
+    }
+
+    /// Tokens of the people with reference photos, in placeholder order: [1, n*K, dim] (nil when none).
+    public func referenceTokens(_ references: [Int: [ReferencePhoto]]) throws -> Tensor? {
+        var parts: [Tensor] = []
+        for p in references.keys.sorted() {
+            guard let photos = references[p], !photos.isEmpty else { continue }
+            guard p >= 1, p <= refConfig.maxPeople else { throw GraphError("placeholder <p\(p)> is outside 1...\(refConfig.maxPeople)") }
+            guard photos.count <= refConfig.maxRefs else { throw GraphError("<p\(p)> has \(photos.count) reference photos; at most \(refConfig.maxRefs)") }
+            let stacked = try Tensor.stack(photos.map(\.tensor)).reshaped([1, photos.count, 3, refConfig.imageSize, refConfig.imageSize])
+            parts.append(try referenceEncoder(photos: photos.count, slot: p - 1).run([stacked])[0])
+        }
+        guard !parts.isEmpty else { return nil }
+        return try Tensor.concatenate(parts, axis: 1)
+    }
+
+    /// Generates one image. `progress(step, total)` is called after each denoising step.
+    public func generate(_ request: Request, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        let preset = request.preset
+        let steps = request.steps ?? preset.defaults.steps
+        let guidance = request.guidance ?? preset.defaults.guidance
+        var seconds: [String: Double] = [:]
+        var t0 = Date()
+        let (textStates, _, textMask) = try text.encode(request.prompt)
+        let maskTensor = Tensor(shape: [1, textMask.count], dtype: .bool, values: textMask.map(UInt8.init))
+        seconds["text"] = Date().timeIntervalSince(t0)
+
+        t0 = Date()
+        let refs = try referenceTokens(request.references)
+        seconds["references"] = Date().timeIntervalSince(t0)
+
+        t0 = Date()
+        let refScale = Tensor(scalar: Float(request.referenceScale))
+        let refCount = refs?.shape[1] ?? 0
+        let conditional = try denoiser(preset, referenceTokens: refCount)
+        var refInputs: [Tensor] = []
+        if let refs { refInputs = [refs, Tensor(shape: [1, refCount], dtype: .bool, values: [UInt8](repeating: 1, count: refCount))] }
+        var source = TorchRandomSource(seed: request.seed)
+        let shape = [1, vaeConfig.latentChannels, 128 / vaeConfig.downsampling, 128 / vaeConfig.downsampling]
+        var x = source.normal(count: Shape.count(shape))
+        let grid = NoiseSchedule.timeGrid(steps: steps)
+        var unconditional: (GraphExecutor, Tensor, Tensor)?
+        if preset == .v1 {
+            let (empty, _, emptyMask) = try text.encode("")
+            unconditional = (try denoiser(.v1, referenceTokens: 0), empty,
+                             Tensor(shape: [1, emptyMask.count], dtype: .bool, values: emptyMask.map(UInt8.init)))
+        }
+        let glyph = preset == .v2 ? try glyphs.glyphMap(GlyphRenderer.quotedText(request.prompt)).reshaped([1, 1, 128, 128]) : nil
+        for i in 0..<steps {
+            let xt = Tensor(shape: shape, floats: x), t = Tensor(shape: [1], floats: [Float(grid[i])])
+            var v: [Float]
+            if let (uncond, empty, emptyMask) = unconditional {
+                let vc = try conditional.run([xt, t, textStates, maskTensor] + refInputs + [refScale])[0].floats()
+                let vu = try uncond.run([xt, t, empty, emptyMask, refScale])[0].floats()
+                let w = Float(guidance)
+                v = zip(vc, vu).map { c, u in u + w * (c - u) }
+            } else {
+                v = try conditional.run([xt, t, textStates, maskTensor] + refInputs + [refScale, glyph!, Tensor(shape: [1], floats: [Float(guidance)])])[0].floats()
+            }
+            x = NoiseSchedule.ddimStep(x, v, from: grid[i], to: grid[i + 1])
+            progress(i + 1, steps)
+        }
+        seconds["denoise"] = Date().timeIntervalSince(t0)
+
+        t0 = Date()
+        let latent = Tensor(shape: shape, floats: x)
+        let image = try decoder.run([latent])[0].floats()
+        let size = 128
+        var pixels = [UInt8](repeating: 0, count: size * size * 3)
+        for c in 0..<3 { for p in 0..<(size * size) {
+            let v = (min(max(image[c * size * size + p], -1), 1) + 1) * 127.5
+            pixels[p * 3 + c] = UInt8(v.rounded(.toNearestOrEven))
+        } }
+        seconds["decode"] = Date().timeIntervalSince(t0)
+        return Result(pixels: pixels, width: size, height: size, latent: latent, steps: steps, guidance: guidance,
+                      seed: request.seed, preset: preset, stageSeconds: seconds)
+    }
+}

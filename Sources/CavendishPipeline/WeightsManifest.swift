@@ -1,0 +1,40 @@
+import CavendishIO
+import Foundation
+
+/// `Weights/manifest.json`: every exported file with its SHA-256, checked before a file is used.
+public struct WeightsManifest: Sendable {
+    /// SHA-256 by file name.
+    public let digests: [String: String]
+    /// The folder the manifest is in.
+    public let directory: String
+
+    /// Reads the manifest in `directory`.
+    public init(directory: String) throws {
+        let path = directory + "/manifest.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw IOError(path: path, "is missing; the weights folder must hold the manifest written by Weights/recipe/export.py")
+        }
+        guard let doc = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let files = doc["files"] as? [[String: Any]] else {
+            throw IOError(path: path, "is not a weights manifest (no \"files\" list)")
+        }
+        var digests: [String: String] = [:]
+        for f in files { if let name = f["file"] as? String, let sha = f["sha256"] as? String { digests[name] = sha } }
+        if let atlas = doc["glyph_atlas"] as? [String: Any], let name = atlas["file"] as? String, let sha = atlas["sha256"] as? String {
+            digests[name] = sha
+        }
+        self.digests = digests
+        self.directory = directory
+    }
+
+    /// The path of `file` after checking its SHA-256 against the manifest.
+    public func verified(_ file: String) throws -> String {
+        let path = directory + "/" + file
+        guard let want = digests[file] else { throw IOError(path: path, "is not listed in manifest.json") }
+        guard FileManager.default.fileExists(atPath: path) else { throw IOError(path: path, "is missing (listed in manifest.json)") }
+        let got = try SHA256.hex(ofFile: path)
+        guard got == want else {
+            throw IOError(path: path, "SHA-256 is \(got) but manifest.json says \(want): the file is corrupt or from another export; restore it (git checkout) or re-export")
+        }
+        return path
+    }
+}

@@ -1,0 +1,57 @@
+import CavendishCPU
+import CavendishCore
+import CavendishIO
+import CavendishModels
+import CavendishPipeline
+import Foundation
+import Testing
+
+/// The repository's Weights folder.
+let pipelineWeightsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("Weights").path
+
+/// Whole seeded generations against the recipe's PyTorch pipeline (Weights/golden/sample_v1.h5 and
+/// sample_v2.h5, written by the recipe's golden script from the same weights, noise seed and prompt):
+/// PSNR >= 35 dB. Runs when the exported weights and golden tensors are present (issue 4).
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: pipelineWeightsFolder + "/golden/sample_v2.h5")))
+struct PipelineGoldenTests {
+    static let weights = pipelineWeightsFolder
+
+    static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        var sum = 0.0
+        for (x, y) in zip(a, b) {
+            let d = Double(Int(x) - Int(y))
+            sum += d * d
+        }
+        let mse = sum / Double(a.count)
+        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
+    }
+
+    @Test(arguments: ["v1", "v2"])
+    func seededGenerationMatchesPyTorch(variant: String) throws {
+        let golden = try HDF5File(readingFrom: Self.weights + "/golden/sample_\(variant).h5")
+        let call = try JSONSerialization.jsonObject(with: Data((try golden.attribute("call")?.stringValue ?? "{}").utf8)) as! [String: Any]
+        let preset = try #require(NBMiniPipeline.Preset(rawValue: variant))
+        let pipeline = try NBMiniPipeline(weightsDirectory: Self.weights, textEncoderDirectory: Self.weights + "/text-encoder",
+                                          presets: [preset], backend: CPUBackend())
+        let photos = try golden.tensor(at: "inputs/reference_photos_p1")   // [n, 64, 64, 3] uint8
+        let n = photos.shape[0], bytes = photos.int64s().map { UInt8($0) }
+        var request = NBMiniPipeline.Request(prompt: try #require(try golden.strings(at: "inputs/prompt").first))
+        request.preset = preset
+        request.seed = UInt64(try golden.tensor(at: "inputs/seed").int64s()[0])
+        request.steps = call["steps"] as? Int
+        request.guidance = call["guidance"] as? Double
+        request.referenceScale = call["ref_scale"] as? Double ?? 1
+        request.references[1] = try (0..<n).map { i in
+            try ReferencePhoto(width: 64, height: 64, channels: 3, pixels: Array(bytes[(i * 64 * 64 * 3)..<((i + 1) * 64 * 64 * 3)]), source: "golden \(i)")
+        }
+        // The noise must be PyTorch's for the seed.
+        var source = TorchRandomSource(seed: request.seed)
+        let noise = try golden.tensor(at: "inputs/noise").floats()
+        #expect(zip(source.normal(count: noise.count), noise).allSatisfy { abs($0 - $1) <= 1e-5 })
+        let result = try pipeline.generate(request)
+        let expected = try golden.tensor(at: "outputs/image").int64s().map { UInt8($0) }
+        let p = Self.psnr(result.pixels, expected)
+        #expect(p >= 35, "\(variant): PSNR \(p) dB")
+    }
+}
