@@ -15,7 +15,7 @@ struct Cavendish: ParsableCommand {
         Each subcommand has its own --help.
         """,
         version: CavendishVersion.string,
-        subcommands: [KernelsCommand.self, SimulateCommand.self]
+        subcommands: [GenerateCommand.self, KernelsCommand.self, SimulateCommand.self]
     )
 }
 

@@ -1,0 +1,161 @@
+import ArgumentParser
+import CavendishCPU
+import CavendishCore
+import CavendishIO
+import CavendishPipeline
+import Foundation
+
+/// `cavendish generate`: a personalized image from a prompt, on the embedded NB-mini weights.
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate a 128x128 image with NB-mini (v2 by default), optionally with people from reference photos.",
+        discussion: """
+        People in the prompt are bound to reference photos with --reference NAME=IMG[,IMG...] (1 to 4 photos, up to 5 \
+        people). NAME is a word the prompt uses ("alice") or a placeholder (p1 for <p1>). Text in double quotes is \
+        rendered by v2's text module ("a sign that says \\"HELLO\\"").
+
+          cavendish generate --prompt 'a claymation scene of alice at the beach holding a sign that says "HELLO"' \\
+              --reference alice=Weights/demo-references/alice-1.png --seed 7
+
+        The same seed, preset and machine give the same bytes. The PNG records its provenance in text chunks \
+        (generator, model and weights SHA-256, preset, seed, steps, an AI-generated marker); the prompt only with \
+        --record-prompt. An existing file is never replaced without --force.
+        """
+    )
+
+    @Option(help: "What to draw.") var prompt: String
+    @Option(help: "v1 (baseline: 50 DDIM steps, guidance by two evaluations a step) or v2 (8 steps, one evaluation a step, text rendering).")
+    var preset: String = "v2"
+    @Option(help: "Noise seed (default: a fresh one, printed so the image can be reproduced).") var seed: UInt64?
+    @Option(help: "Denoising steps (default 50 for v1, 8 for v2).") var steps: Int?
+    @Option(help: "Guidance scale (default 4 for v1, 3 for v2).") var guidance: Double?
+    @Option(help: "NAME=IMG[,IMG...]: reference photos (PNG) of a person the prompt names. Repeatable, up to 5.")
+    var reference: [String] = []
+    @Option(help: "Strength of the reference photos (0 ignores them).") var refScale: Double = 1
+    @Option(help: "Output PNG (default: cavendish-<preset>-<seed>.png).") var out: String?
+    @Flag(help: "Replace an existing output file.") var force = false
+    @Flag(help: "Store the prompt in the PNG's text chunks.") var recordPrompt = false
+    @Flag(help: "Print one JSON object with the output, seed, timings per stage.") var json = false
+    @Option(help: "Weights folder (default: $CAVENDISH_WEIGHTS, ./Weights, or the one beside this checkout).") var weights: String?
+
+    func run() throws {
+        guard let chosen = NBMiniPipeline.Preset(rawValue: preset) else { throw ValidationError("--preset must be v1 or v2") }
+        let text = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw ValidationError("the prompt is empty; describe the image, e.g. --prompt 'a dog in the snow'") }
+        if let steps, !(1...200).contains(steps) { throw ValidationError("--steps must be between 1 and 200, got \(steps)") }
+        if let guidance, !(0...30).contains(guidance) { throw ValidationError("--guidance must be between 0 and 30, got \(guidance)") }
+        guard (0...4).contains(refScale) else { throw ValidationError("--ref-scale must be between 0 and 4") }
+        let (rewritten, people) = try Self.bindPeople(prompt: text, references: reference)
+        let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
+        let output = out ?? "cavendish-\(chosen.rawValue)-\(seed).png"
+        guard output.hasSuffix(".png") || output.hasSuffix(".PNG") else { throw ValidationError("--out must name a .png file") }
+        if FileManager.default.fileExists(atPath: output) && !force {
+            throw ValidationError("\(output) exists; pass --force to replace it or choose another --out")
+        }
+        var request = NBMiniPipeline.Request(prompt: rewritten)
+        request.preset = chosen
+        request.seed = seed
+        request.steps = steps
+        request.guidance = guidance
+        request.referenceScale = refScale
+        for (slot, files) in people {
+            request.references[slot] = try files.map { path in
+                do { return try ReferencePhoto(image: try PNGImage(contentsOf: path), source: path) }
+                catch { throw ValidationError("reference \(path): \(error) (reference photos must be readable PNG images)") }
+            }
+        }
+        let folder = try Self.weightsFolder(weights)
+        let started = Date()
+        let pipeline: NBMiniPipeline
+        do {
+            pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: [chosen],
+                                          backend: CPUBackend())
+        } catch {
+            throw ValidationError("cannot load the NB-mini weights from \(folder): \(error)\n(run scripts/fetch-text-encoder.sh for the text encoder; restore Weights/ with git checkout if a file is corrupt)")
+        }
+        let loadSeconds = Date().timeIntervalSince(started)
+        if !json { FileHandle.standardError.write("seed \(seed)\n".data(using: .utf8)!) }
+        var bar = ProgressBar(total: request.steps ?? chosen.defaults.steps, label: "denoising")
+        let result = try pipeline.generate(request) { done, _ in bar.update(done) }
+        bar.finish()
+        var chunks = [
+            "Software": "cavendish \(CavendishVersion.string)",
+            "Model": "NB-mini \(chosen.rawValue)",
+            "Weights-SHA256": pipeline.weightDigests["nb-mini-\(chosen.rawValue).h5"] ?? "",
+            "Preset": chosen.rawValue, "Seed": String(seed), "Steps": String(result.steps),
+            "Guidance": String(result.guidance),
+            "AI-Generated": "true; digital source type trainedAlgorithmicMedia (IPTC)",
+        ]
+        if recordPrompt { chunks["Prompt"] = prompt }
+        let image = try PNGImage(width: result.width, height: result.height, channels: 3, pixels: result.pixels, text: chunks)
+        try image.write(to: output, overwrite: force)
+        let total = Date().timeIntervalSince(started)
+        if json {
+            var stages = result.stageSeconds
+            stages["load"] = loadSeconds
+            let object: [String: Any] = ["out": output, "seed": seed, "preset": chosen.rawValue, "steps": result.steps,
+                                         "guidance": result.guidance, "seconds": total, "stages": stages,
+                                         "references": people.mapValues { $0 }.reduce(into: [String: [String]]()) { $0["p\($1.key)"] = $1.value },
+                                         "weights_sha256": pipeline.weightDigests]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            let parts = result.stageSeconds.keys.sorted().map { String(format: "%@ %.2fs", $0, result.stageSeconds[$0]!) }
+            print("wrote \(output) (seed \(seed), \(chosen.rawValue), \(result.steps) steps) in \(String(format: "%.2f", total)) s: load \(String(format: "%.2f", loadSeconds))s, \(parts.joined(separator: ", "))")
+        }
+    }
+
+    /// Binds `--reference NAME=...` to placeholders: `pN` stays <pN>; a name the prompt uses is replaced
+    /// by the next free <pN>. Names the prompt does not use, placeholders without photos, and more than
+    /// five people are errors.
+    static func bindPeople(prompt: String, references: [String]) throws -> (String, [Int: [String]]) {
+        var text = prompt
+        var people: [Int: [String]] = [:]
+        var named: [(String, [String])] = []
+        for spec in references {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--reference \(spec): expected NAME=IMG[,IMG...]")
+            }
+            let files = parts[1].split(separator: ",").map(String.init)
+            guard (1...4).contains(files.count) else { throw ValidationError("--reference \(parts[0]): give 1 to 4 photos, got \(files.count)") }
+            let name = parts[0].lowercased()
+            if name.count == 2, name.hasPrefix("p"), let n = Int(name.dropFirst()), (1...5).contains(n) {
+                guard text.contains("<p\(n)>") else { throw ValidationError("--reference \(parts[0]): the prompt has no <p\(n)>") }
+                people[n] = files
+            } else {
+                named.append((parts[0], files))
+            }
+        }
+        for (name, files) in named {
+            guard let range = text.range(of: "\\b\(NSRegularExpression.escapedPattern(for: name))\\b", options: [.regularExpression, .caseInsensitive]) else {
+                throw ValidationError("--reference \(name): the prompt does not mention \(name)")
+            }
+            guard let slot = (1...5).first(where: { people[$0] == nil && !text.contains("<p\($0)>") }) else {
+                throw ValidationError("more than 5 people: NB-mini, like Nano Banana 2, keeps at most 5 characters consistent")
+            }
+            text = text.replacingCharacters(in: range, with: "<p\(slot)>")
+            text = text.replacingOccurrences(of: "\\b\(NSRegularExpression.escapedPattern(for: name))\\b", with: "<p\(slot)>",
+                                             options: [.regularExpression, .caseInsensitive])
+            people[slot] = files
+        }
+        for n in NBMiniPipeline.placeholders(in: text) where people[n] == nil {
+            throw ValidationError("the prompt mentions <p\(n)> but no --reference p\(n)=... gives photos of that person")
+        }
+        guard people.count <= 5 else { throw ValidationError("more than 5 people: NB-mini keeps at most 5 characters consistent") }
+        return (text, people)
+    }
+
+    /// The weights folder: the option, $CAVENDISH_WEIGHTS, ./Weights, or the checkout the binary was built in.
+    static func weightsFolder(_ option: String?) throws -> String {
+        var candidates: [String] = []
+        if let option { candidates.append(option) }
+        if let env = ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"] { candidates.append(env) }
+        candidates.append(FileManager.default.currentDirectoryPath + "/Weights")
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../../Weights").standardizedFileURL.path)
+        for c in candidates where FileManager.default.fileExists(atPath: c + "/manifest.json") { return c }
+        if let option { throw ValidationError("\(option) has no manifest.json: not an NB-mini weights folder") }
+        throw ValidationError("no NB-mini weights found (looked in \(candidates.joined(separator: ", "))); pass --weights DIR")
+    }
+}
