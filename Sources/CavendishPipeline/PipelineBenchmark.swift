@@ -1,0 +1,44 @@
+import CavendishCore
+import Foundation
+
+/// Component timings of a loaded pipeline, on the inputs the peers' benchmark script uses: one denoiser
+/// evaluation at batch 1 (48 text tokens, one person's 8 reference tokens) and one VAE decode.
+public struct PipelineBenchmark: Sendable {
+    /// Median milliseconds of one denoiser evaluation of `preset`.
+    public static func denoiserStepMilliseconds(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> Double {
+        var source = TorchRandomSource(seed: 0)
+        let x = source.normalTensor(shape: [1, 4, 32, 32]), text = source.normalTensor(shape: [1, 48, 384])
+        let ref = source.normalTensor(shape: [1, 8, 256])
+        let ones = { (n: Int) in Tensor(shape: [1, n], dtype: .bool, values: [UInt8](repeating: 1, count: n)) }
+        var inputs = [x, Tensor(shape: [1], floats: [0.5]), text, ones(48), ref, ones(8), Tensor(scalar: 1)]
+        if preset == .v2 { inputs += [Tensor(zeros: [1, 1, 128, 128]), Tensor(shape: [1], floats: [3])] }
+        let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
+        return try median(runs) { _ = try denoiser.run(inputs) }
+    }
+
+    /// Median milliseconds of one VAE decode of a [1, 4, 32, 32] latent.
+    public static func decodeMilliseconds(_ pipeline: NBMiniPipeline, runs: Int = 10) throws -> Double {
+        var source = TorchRandomSource(seed: 1)
+        let z = source.normalTensor(shape: [1, 4, 32, 32])
+        return try median(runs) { _ = try pipeline.decoder.run([z]) }
+    }
+
+    static func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
+        try body()
+        var times: [Double] = []
+        for _ in 0..<max(runs, 1) {
+            let t0 = Date()
+            try body()
+            times.append(Date().timeIntervalSince(t0) * 1000)
+        }
+        times.sort()
+        return times[times.count / 2]
+    }
+
+    /// Peak resident memory of this process so far, in bytes.
+    public static func peakResidentBytes() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+    }
+}

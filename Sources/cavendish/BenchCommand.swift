@@ -1,0 +1,121 @@
+import ArgumentParser
+import CavendishBench
+import CavendishCPU
+import CavendishPipeline
+import Foundation
+
+/// `cavendish bench`: end-to-end benchmarks (kernel benchmarks live under `cavendish kernels bench`).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "End-to-end benchmarks of image generation.",
+        subcommands: [Generate.self]
+    )
+
+    struct Generate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "v1 against v2 on the same prompts and seeds, and our denoiser step and VAE decode against ONNX Runtime and PyTorch.",
+            discussion: """
+            In one process and one run: per-image wall time of v1 and v2 (same prompts, same seeds), the per-stage \
+            breakdown, peak resident memory and the v1/v2 speedup; then one denoiser evaluation and one VAE decode timed \
+            here and, through scripts/bench_peers.py (PyTorch eager and ONNX Runtime on the same exported weights, the \
+            same thread count and the same OpenBLAS environment), as ratios (ours / theirs; below 1 is faster).
+            Needs python3 with torch and onnxruntime for the peers; --no-peers skips them.
+
+            To measure without the machine type's OpenBLAS settings, unset them for the whole command (all contenders alike):
+              env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE cavendish bench generate
+            """
+        )
+        @Option(help: "Images per preset.") var images: Int = 3
+        @Flag(help: "Skip the PyTorch / ONNX Runtime comparison.") var noPeers = false
+        @Flag(help: "Print one JSON object.") var json = false
+        @Option(help: "Weights folder (as for generate).") var weights: String?
+
+        static let prompts = [
+            "A photo of <p1> at the beach holding a sign that says \"HELLO\".",
+            "A claymation scene of a dog in the snow.",
+            "A watercolour of a birthday party with a cake that says \"YAY\".",
+        ]
+
+        func run() throws {
+            guard (1...20).contains(images) else { throw ValidationError("--images must be 1...20") }
+            let folder = try GenerateCommand.weightsFolder(weights)
+            let pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", backend: CPUBackend())
+            var perPreset: [String: [String: Double]] = [:]
+            for preset in NBMiniPipeline.Preset.allCases {
+                var wall: [Double] = [], stages: [String: Double] = [:]
+                for i in 0..<images {
+                    var request = NBMiniPipeline.Request(prompt: Self.prompts[i % Self.prompts.count].replacingOccurrences(of: "<p1>", with: "a person"))
+                    request.preset = preset
+                    request.seed = UInt64(100 + i)
+                    let t0 = Date()
+                    let r = try pipeline.generate(request)
+                    wall.append(Date().timeIntervalSince(t0))
+                    for (k, v) in r.stageSeconds { stages[k, default: 0] += v / Double(images) }
+                }
+                wall.sort()
+                var row = stages.mapValues { $0 }
+                row["seconds_per_image_median"] = wall[wall.count / 2]
+                perPreset[preset.rawValue] = row
+            }
+            let ours: [String: Double] = [
+                "dit_v1_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v1),
+                "dit_v2_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v2),
+                "vae_decode_ms": try PipelineBenchmark.decodeMilliseconds(pipeline),
+            ]
+            var peers: [String: Any] = [:]
+            if !noPeers { peers = try Self.runPeers(threads: MachineInfo.current().threads) }
+            var ratios: [String: [String: Double]] = [:]
+            for contender in ["onnxruntime", "torch"] {
+                guard let theirs = peers[contender] as? [String: Double] else { continue }
+                ratios[contender] = ours.reduce(into: [:]) { r, kv in if let t = theirs[kv.key], t > 0 { r[kv.key] = kv.value / t } }
+            }
+            let speedup = (perPreset["v1"]?["seconds_per_image_median"] ?? 0) / max(perPreset["v2"]?["seconds_per_image_median"] ?? 1, 1e-9)
+            let machine = MachineInfo.current()
+            let report: [String: Any] = [
+                "machine": ["cpu": machine.cpu, "threads": machine.threads, "openblas_core": machine.openblasCore,
+                            "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv],
+                "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup,
+                "peak_resident_bytes": PipelineBenchmark.peakResidentBytes(), "ours": ours, "peers": peers, "ratio_ours_over_peer": ratios,
+            ]
+            if json {
+                print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+                return
+            }
+            print("machine: \(machine.cpu), \(machine.threads) threads, OpenBLAS \(machine.openblasCore) (OPENBLAS_CORETYPE=\(machine.openblasCoretypeEnv))")
+            for p in ["v1", "v2"] {
+                let row = perPreset[p]!
+                print(String(format: "%@: %.3f s/image (median of %d)  text %.3f  references %.3f  denoise %.3f  decode %.3f", p, row["seconds_per_image_median"]!,
+                             images, row["text"] ?? 0, row["references"] ?? 0, row["denoise"] ?? 0, row["decode"] ?? 0))
+            }
+            print(String(format: "v2 is %.1fx faster than v1 (target >= 10); peak resident memory %.0f MB (target < 1000)", speedup,
+                         Double(PipelineBenchmark.peakResidentBytes()) / 1e6))
+            for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
+                var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
+                for contender in ["onnxruntime", "torch"] {
+                    if let t = (peers[contender] as? [String: Double])?[k] { line += String(format: "   %@ %7.2f ms (ratio %.2f)", contender, t, v / t) }
+                }
+                print(line)
+            }
+        }
+
+        static func runPeers(threads: Int) throws -> [String: Any] {
+            let script = FileManager.default.currentDirectoryPath + "/scripts/bench_peers.py"
+            guard FileManager.default.fileExists(atPath: script) else {
+                throw ValidationError("\(script) not found; run from the repository root or pass --no-peers")
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script, "--threads", String(threads)]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                throw ValidationError("scripts/bench_peers.py failed (exit \(process.terminationStatus)); install torch and onnxruntime or pass --no-peers")
+            }
+            return object
+        }
+    }
+}
