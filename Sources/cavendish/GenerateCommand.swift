@@ -2,6 +2,7 @@ import ArgumentParser
 import CavendishCPU
 import CavendishCore
 import CavendishIO
+import CavendishLibrary
 import CavendishPipeline
 import Foundation
 
@@ -38,6 +39,8 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Store the prompt in the PNG's text chunks.") var recordPrompt = false
     @Flag(help: "Print one JSON object with the output, seed, timings per stage.") var json = false
     @Option(help: "Weights folder (default: $CAVENDISH_WEIGHTS, ./Weights, or the one beside this checkout).") var weights: String?
+    @Option(help: "A connected photo library: people the prompt names (me, my family, my dog, names, @name) get their references from it.")
+    var library: String?
 
     func run() throws {
         guard let chosen = NBMiniPipeline.Preset(rawValue: preset) else { throw ValidationError("--preset must be v1 or v2") }
@@ -46,7 +49,31 @@ struct GenerateCommand: ParsableCommand {
         if let steps, !(1...200).contains(steps) { throw ValidationError("--steps must be between 1 and 200, got \(steps)") }
         if let guidance, !(0...30).contains(guidance) { throw ValidationError("--guidance must be between 0 and 30, got \(guidance)") }
         guard (0...4).contains(refScale) else { throw ValidationError("--ref-scale must be between 0 and 4") }
-        let (rewritten, people) = try Self.bindPeople(prompt: text, references: reference)
+        if library != nil && !reference.isEmpty { throw ValidationError("use either --library or --reference, not both") }
+        var (rewritten, people) = try Self.bindPeople(prompt: text, references: library == nil ? reference : [])
+        var libraryPhotos: [Int: [ReferencePhoto]] = [:]
+        var resolvedJSON: [[String: Any]] = []
+        if let library {
+            let photoLibrary: PhotoLibrary
+            do { photoLibrary = try PhotoLibrary(path: library, dataFolder: CavendishDataFolder.resolve()) }
+            catch { throw ValidationError("\(error)") }
+            let resolved: ResolvedPrompt
+            do { resolved = try photoLibrary.resolve(prompt: text, purpose: "generate") } catch { throw ValidationError("\(error)") }
+            rewritten = resolved.text
+            for subject in resolved.subjects {
+                guard let slot = Int(subject.placeholder.dropFirst(2).dropLast()) else { continue }
+                guard !subject.references.isEmpty else {
+                    throw ValidationError("\(subject.person.name) has no usable reference photo in \(library); add labelled photos or pin one")
+                }
+                libraryPhotos[slot] = try subject.references.prefix(4).map { crop in
+                    let image = try photoLibrary.image(of: crop, purpose: "generate")
+                    return try ReferencePhoto(width: image.width, height: image.height, channels: 3, pixels: image.pixels, source: crop.photo)
+                }
+                people[slot] = subject.references.prefix(4).map(\.photo)
+                resolvedJSON.append(["placeholder": subject.placeholder, "name": subject.person.name, "kind": subject.person.kind.rawValue,
+                                     "mentions": subject.mentions, "photos": subject.references.prefix(4).map(\.photo)])
+            }
+        }
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let output = out ?? "cavendish-\(chosen.rawValue)-\(seed).png"
         guard output.hasSuffix(".png") || output.hasSuffix(".PNG") else { throw ValidationError("--out must name a .png file") }
@@ -59,12 +86,13 @@ struct GenerateCommand: ParsableCommand {
         request.steps = steps
         request.guidance = guidance
         request.referenceScale = refScale
-        for (slot, files) in people {
+        for (slot, files) in people where libraryPhotos[slot] == nil {
             request.references[slot] = try files.map { path in
                 do { return try ReferencePhoto(image: try PNGImage(contentsOf: path), source: path) }
                 catch { throw ValidationError("reference \(path): \(error) (reference photos must be readable PNG images)") }
             }
         }
+        for (slot, photos) in libraryPhotos { request.references[slot] = photos }
         let folder = try Self.weightsFolder(weights)
         let started = Date()
         let pipeline: NBMiniPipeline
@@ -97,7 +125,8 @@ struct GenerateCommand: ParsableCommand {
             let object: [String: Any] = ["out": output, "seed": seed, "preset": chosen.rawValue, "steps": result.steps,
                                          "guidance": result.guidance, "seconds": total, "stages": stages,
                                          "references": people.mapValues { $0 }.reduce(into: [String: [String]]()) { $0["p\($1.key)"] = $1.value },
-                                         "weights_sha256": pipeline.weightDigests]
+                                         "weights_sha256": pipeline.weightDigests, "resolved": resolvedJSON,
+                                         "library_photos_read": resolvedJSON.flatMap { ($0["photos"] as? [String]) ?? [] }]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             let parts = result.stageSeconds.keys.sorted().map { String(format: "%@ %.2fs", $0, result.stageSeconds[$0]!) }

@@ -1,1 +1,0 @@
-// The photo library: consent, formats, index, reference selection, prompt resolution (in progress).

@@ -1,0 +1,113 @@
+@testable import CavendishLibrary
+import Foundation
+import Testing
+
+@Suite struct ConsentTests {
+    @Test func withoutConsentNothingUnderTheLibraryIsTouched() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("a.png")
+        try sandbox.write("labels.json", labelsJSON(["a.png": #"[{"name": "Ava"}]"#]))
+        let counter = LibraryAccessCounter()
+        let error = expectLibraryError({ _ = try PhotoLibrary(path: sandbox.library, dataFolder: sandbox.data, counter: counter) }) {
+            if case .notConnected = $0 { return true } else { return false }
+        }
+        #expect(counter.total == 0, "opens \(counter.opens), listings \(counter.listings), stats \(counter.stats)")
+        let message = try #require(error?.description)
+        #expect(message.contains("cavendish library connect") && message.contains("--consent") && message.contains("no file under it was opened"))
+        expectLibraryError({ _ = try LibraryReader(library: LibraryLocation(path: sandbox.library), consent: ConsentRegistry(dataFolder: sandbox.data), counter: counter) })
+        #expect(counter.total == 0)
+        #expect(sandbox.derivedFiles().isEmpty, "nothing may be written before consent: \(sandbox.derivedFiles())")
+    }
+
+    @Test func consentLivesInTheDataFolderNeverInTheLibrary() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("a.png")
+        let before = try Sandbox.snapshot(sandbox.library)
+        let registry = ConsentRegistry(dataFolder: sandbox.data)
+        let location = LibraryLocation(path: sandbox.library)
+        let record = try registry.connect(location, method: "flag")
+        #expect(record.library == location.path)
+        #expect(registry.isConnected(location))
+        #expect(registry.connectedLibraries().map(\.library) == [location.path])
+        let after = try Sandbox.snapshot(sandbox.library)
+        #expect(Set(before.keys) == Set(after.keys))
+        #expect(sandbox.derivedFiles() == ["libraries/\(location.id)/consent.json"])
+        // A relative or dotted spelling of the same folder is the same library.
+        #expect(LibraryLocation(path: sandbox.library + "/./").id == location.id)
+    }
+
+    @Test func connectRefusesSomethingThatIsNotAFolder() throws {
+        let sandbox = try Sandbox()
+        expectLibraryError({ try ConsentRegistry(dataFolder: sandbox.data).connect(LibraryLocation(path: sandbox.library + "/missing"), method: "flag") }) {
+            if case .notAFolder = $0 { return true } else { return false }
+        }
+    }
+
+    @Test func disconnectDeletesEverythingDerived() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("ava.png", seed: 1)
+        try sandbox.photo("ben.png", seed: 2)
+        try sandbox.write("labels.json", labelsJSON([
+            "ava.png": #"[{"name": "Ava", "box": {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.6}}]"#, "ben.png": #"[{"name": "Ben"}]"#,
+        ]))
+        let library = try sandbox.connect()
+        try library.scan()
+        let refs = try library.references(for: "Ava")
+        #expect(refs.count == 1 && refs[0].thumbnail != nil)
+        try library.storeEmbedding([1, 2, 3], encoderSHA256: "e", photoSHA256: refs[0].photoSHA256, box: refs[0].box)
+        let folder = sandbox.data.folder(for: library.location)
+        #expect(FileManager.default.fileExists(atPath: folder + "/index.sqlite"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder + "/thumbnails").count == 1)
+
+        let report = try ConsentRegistry(dataFolder: sandbox.data).disconnect(library.location)
+        #expect(report.wasConnected && report.deletedFiles >= 3)
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        #expect(sandbox.derivedFiles().allSatisfy { $0 == "audit.jsonl" }, "left behind: \(sandbox.derivedFiles())")
+        // And the library is closed again.
+        let counter = LibraryAccessCounter()
+        expectLibraryError({ _ = try PhotoLibrary(path: sandbox.library, dataFolder: sandbox.data, counter: counter) })
+        #expect(counter.total == 0)
+    }
+
+    @Test func dataFolderFollowsTheEnvironment() {
+        #expect(CavendishDataFolder.resolve(environment: ["CAVENDISH_DATA_HOME": "/tmp/c", "XDG_DATA_HOME": "/x"]).path == "/tmp/c")
+        #expect(CavendishDataFolder.resolve(environment: ["XDG_DATA_HOME": "/x", "HOME": "/h"]).path == "/x/cavendish")
+        #expect(CavendishDataFolder.resolve(environment: ["XDG_DATA_HOME": "relative", "HOME": "/h"]).path == "/h/.local/share/cavendish")
+        #expect(CavendishDataFolder.resolve(environment: ["HOME": "/h"]).path == "/h/.local/share/cavendish")
+    }
+}
+
+@Suite struct ReadOnlyTests {
+    @Test func scanningAndChoosingLeaveTheLibraryByteAndTimeIdentical() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("2023/ava.png", seed: 1)
+        try sandbox.photo("2023/group.png", seed: 2)
+        try sandbox.write("2023/ava.png.json", #"{"people": [{"name": "Ava"}], "photoTakenTime": {"timestamp": "1700000000"}}"#)
+        try sandbox.write("2023/group.png.xmp", XMPTests.attributeForm)
+        try sandbox.write("orient-6.jpg", try LibraryFixture.data("orientation/orient-6.jpg"))
+        try sandbox.write("quadrants.heic", try LibraryFixture.data("quadrants.heic"))
+        try sandbox.write("labels.json", labelsJSON(["orient-6.jpg": #"[{"name": "Ava", "box": {"x": 0, "y": 0, "w": 0.5, "h": 0.5}}]"#]))
+        try sandbox.write("broken.jpg", "not really a jpeg")
+        // A read-only copy: every file and folder without write permission.
+        let chmod = try Process.run(URL(fileURLWithPath: "/bin/chmod"), arguments: ["-R", "a-w", sandbox.library])
+        chmod.waitUntilExit()
+        let before = try Sandbox.snapshot(sandbox.library)
+
+        let counter = LibraryAccessCounter()
+        let library = try sandbox.connect(counter: counter)
+        let report = try library.scan()
+        #expect(report.photos == 5)
+        #expect(report.skipped.contains { $0.path == "broken.jpg" })
+        for person in try library.people() { _ = try library.references(for: person) }
+        _ = try library.resolve(prompt: "@Ava at the beach")
+        #expect(counter.opens > 0)
+
+        let after = try Sandbox.snapshot(sandbox.library)
+        #expect(before.keys.sorted() == after.keys.sorted())
+        for (path, (bytes, time)) in before {
+            #expect(after[path]?.0 == bytes, "\(path) changed")
+            #expect(after[path]?.1 == time, "\(path) modification time changed")
+        }
+        #expect(!FileManager.default.fileExists(atPath: sandbox.library + "/.cavendish"))
+    }
+}
