@@ -134,24 +134,24 @@ public final class HDF5File: @unchecked Sendable {
     /// bfloat16; a shape `()` dataset becomes a rank-0 tensor. int16, uint16 and uint32 are widened
     /// to int32 or int64, which holds every value; other types throw.
     public func tensor(at datasetPath: String) throws -> Tensor {
+        try withDataset(datasetPath) { try HDF5DatasetIO.read($0, name: datasetPath, path: path) }
+    }
+
+    /// Opens a dataset under the library lock for `body`.
+    private func withDataset<T>(_ datasetPath: String, _ body: (hid_t) throws -> T) throws -> T {
         try HDF5Library.locked {
             let file = try fileID()
             guard HDF5Paths.exists(datasetPath, in: file) else { throw IOError(path: path, "has no dataset '\(datasetPath)'") }
             let dataset = H5Dopen2(file, datasetPath, cav_h5p_default())
             guard dataset >= 0 else { throw HDF5Library.error(path, "'\(datasetPath)' is not a dataset") }
             defer { H5Dclose(dataset) }
-            return try HDF5DatasetIO.read(dataset, name: datasetPath, path: path)
+            return try body(dataset)
         }
     }
 
     /// Reads a string dataset (variable- or fixed-length, scalar or 1-D), as h5py writes `str` data.
     public func strings(at datasetPath: String) throws -> [String] {
-        try HDF5Library.locked {
-            let file = try fileID()
-            guard HDF5Paths.exists(datasetPath, in: file) else { throw IOError(path: path, "has no dataset '\(datasetPath)'") }
-            let dataset = H5Dopen2(file, datasetPath, cav_h5p_default())
-            guard dataset >= 0 else { throw HDF5Library.error(path, "'\(datasetPath)' is not a dataset") }
-            defer { H5Dclose(dataset) }
+        try withDataset(datasetPath) { dataset in
             let type = H5Dget_type(dataset), space = H5Dget_space(dataset)
             defer { H5Tclose(type); H5Sclose(space) }
             guard H5Tget_class(type) == H5T_STRING else { throw IOError(path: path, "dataset '\(datasetPath)' does not hold strings") }
