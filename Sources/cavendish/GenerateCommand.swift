@@ -50,7 +50,9 @@ struct GenerateCommand: ParsableCommand {
         if let guidance, !(0...30).contains(guidance) { throw ValidationError("--guidance must be between 0 and 30, got \(guidance)") }
         guard (0...4).contains(refScale) else { throw ValidationError("--ref-scale must be between 0 and 4") }
         if library != nil && !reference.isEmpty { throw ValidationError("use either --library or --reference, not both") }
-        var (rewritten, people) = try Self.bindPeople(prompt: text, references: library == nil ? reference : [])
+        var rewritten: String, people: [Int: [String]]
+        do { (rewritten, people) = try PeopleBinding.bind(prompt: text, references: library == nil ? reference : []) }
+        catch { throw ValidationError("\(error)") }
         var libraryPhotos: [Int: [ReferencePhoto]] = [:]
         var resolvedJSON: [[String: Any]] = []
         if let library {
@@ -132,47 +134,6 @@ struct GenerateCommand: ParsableCommand {
             let parts = result.stageSeconds.keys.sorted().map { String(format: "%@ %.2fs", $0, result.stageSeconds[$0]!) }
             print("wrote \(output) (seed \(seed), \(chosen.rawValue), \(result.steps) steps) in \(String(format: "%.2f", total)) s: load \(String(format: "%.2f", loadSeconds))s, \(parts.joined(separator: ", "))")
         }
-    }
-
-    /// Binds `--reference NAME=...` to placeholders: `pN` stays <pN>; a name the prompt uses is replaced
-    /// by the next free <pN>. Names the prompt does not use, placeholders without photos, and more than
-    /// five people are errors.
-    static func bindPeople(prompt: String, references: [String]) throws -> (String, [Int: [String]]) {
-        var text = prompt
-        var people: [Int: [String]] = [:]
-        var named: [(String, [String])] = []
-        for spec in references {
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--reference \(spec): expected NAME=IMG[,IMG...]")
-            }
-            let files = parts[1].split(separator: ",").map(String.init)
-            guard (1...4).contains(files.count) else { throw ValidationError("--reference \(parts[0]): give 1 to 4 photos, got \(files.count)") }
-            let name = parts[0].lowercased()
-            if name.count == 2, name.hasPrefix("p"), let n = Int(name.dropFirst()), (1...5).contains(n) {
-                guard text.contains("<p\(n)>") else { throw ValidationError("--reference \(parts[0]): the prompt has no <p\(n)>") }
-                people[n] = files
-            } else {
-                named.append((parts[0], files))
-            }
-        }
-        for (name, files) in named {
-            guard let range = text.range(of: "\\b\(NSRegularExpression.escapedPattern(for: name))\\b", options: [.regularExpression, .caseInsensitive]) else {
-                throw ValidationError("--reference \(name): the prompt does not mention \(name)")
-            }
-            guard let slot = (1...5).first(where: { people[$0] == nil && !text.contains("<p\($0)>") }) else {
-                throw ValidationError("more than 5 people: NB-mini, like Nano Banana 2, keeps at most 5 characters consistent")
-            }
-            text = text.replacingCharacters(in: range, with: "<p\(slot)>")
-            text = text.replacingOccurrences(of: "\\b\(NSRegularExpression.escapedPattern(for: name))\\b", with: "<p\(slot)>",
-                                             options: [.regularExpression, .caseInsensitive])
-            people[slot] = files
-        }
-        for n in NBMiniPipeline.placeholders(in: text) where people[n] == nil {
-            throw ValidationError("the prompt mentions <p\(n)> but no --reference p\(n)=... gives photos of that person")
-        }
-        guard people.count <= 5 else { throw ValidationError("more than 5 people: NB-mini keeps at most 5 characters consistent") }
-        return (text, people)
     }
 
     /// The weights folder: the option, $CAVENDISH_WEIGHTS, ./Weights, or the checkout the binary was built in.

@@ -1,0 +1,36 @@
+import CavendishPipeline
+import Testing
+
+/// The rules of `--reference NAME=IMG` binding, written out in PeopleBinding's documentation.
+struct PeopleBindingTests {
+    @Test func namesBecomePlaceholdersInOrder() throws {
+        let (prompt, people) = try PeopleBinding.bind(prompt: "Alice and bob at the beach; alice waves",
+                                                      references: ["alice=a.png", "Bob=b1.png,b2.png"])
+        #expect(prompt == "<p1> and <p2> at the beach; <p1> waves")
+        #expect(people == [1: ["a.png"], 2: ["b1.png", "b2.png"]])
+    }
+
+    @Test func placeholdersBindDirectlyAndNamesSkipThem() throws {
+        let (prompt, people) = try PeopleBinding.bind(prompt: "<p1> with carol", references: ["p1=x.png", "carol=c.png"])
+        #expect(prompt == "<p1> with <p2>")
+        #expect(people[2] == ["c.png"])
+    }
+
+    @Test func wholeWordsOnly() {
+        #expect(throws: PeopleBinding.Failure.self) { try PeopleBinding.bind(prompt: "we will go", references: ["wil=w.png"]) }
+    }
+
+    @Test func errorsSayWhatIsWrong() {
+        #expect(throws: PeopleBinding.Failure.self) { try PeopleBinding.bind(prompt: "a dog", references: ["dave=d.png"]) }
+        #expect(throws: PeopleBinding.Failure.self) { try PeopleBinding.bind(prompt: "<p2> smiles", references: []) }
+        #expect(throws: PeopleBinding.Failure.self) { try PeopleBinding.bind(prompt: "ann", references: ["ann=1.png,2.png,3.png,4.png,5.png"]) }
+        #expect(throws: PeopleBinding.Failure.self) { try PeopleBinding.bind(prompt: "ann", references: ["ann"]) }
+        let six = ["a", "b", "c", "d", "e", "f"]
+        do {
+            _ = try PeopleBinding.bind(prompt: six.joined(separator: " and "), references: six.map { "\($0)=\($0).png" })
+            Issue.record("six people must be refused")
+        } catch let failure as PeopleBinding.Failure {
+            #expect(failure.description.contains("5"))
+        } catch { Issue.record("\(error)") }
+    }
+}
