@@ -44,9 +44,6 @@ enum AttentionKernel {
             throw KernelError.invalid("Attention needs Q, K, V all 3-D or all 4-D, got \(q0.shape), \(k0.shape), \(v0.shape)")
         }
         let a = call.attributes
-        if try a.int("qk_matmul_output_mode", 0) != 0 && call.outputCount < 4 {
-            // The mode only changes the optional fourth output.
-        }
         let threeD = q0.rank == 3
         var q = q0.converted(to: .float32), k = k0.converted(to: .float32), v = v0.converted(to: .float32)
         if threeD {

@@ -1,4 +1,5 @@
 import CavendishCore
+import Foundation
 
 /// Why a graph could not be loaded or run.
 public struct GraphError: Error, CustomStringConvertible, Sendable {
@@ -24,6 +25,8 @@ public final class GraphExecutor: @unchecked Sendable {
     private let resident: [ValueID: Tensor]
     private let runNodes: [Node]
     private let arena: TensorStorage
+    /// Runs share the arena, so they take turns.
+    private let runLock = NSLock()
 
     /// Loads `weights` (by name) for `graph`.
     public init(graph: Graph, weights: [String: Tensor], backend: any KernelBackend) throws {
@@ -64,6 +67,8 @@ public final class GraphExecutor: @unchecked Sendable {
     /// Runs the graph on `inputs` (in `graph.inputs` order) and returns the outputs, copied out of the
     /// arena so they survive the next run.
     public func run(_ inputs: [Tensor]) throws -> [Tensor] {
+        runLock.lock()
+        defer { runLock.unlock() }
         guard inputs.count == graph.inputs.count else {
             throw GraphError("the graph takes \(graph.inputs.count) inputs, got \(inputs.count)")
         }
