@@ -30,6 +30,9 @@ public final class NBMiniPipeline: @unchecked Sendable {
         public var references: [Int: [ReferencePhoto]] = [:]
         /// Strength of the reference cross-attention.
         public var referenceScale: Double = 1
+        /// Compute the text and reference keys and values once per image instead of at every step
+        /// (a switch so that benchmarks can show what it buys; the result is the same).
+        public var cacheConditioning = true
         /// A request for `prompt`.
         public init(prompt: String) { self.prompt = prompt }
     }
@@ -102,17 +105,40 @@ public final class NBMiniPipeline: @unchecked Sendable {
         return found.sorted()
     }
 
-    func denoiser(_ preset: Preset, referenceTokens: Int) throws -> GraphExecutor {
+    /// Which graph of the denoiser: whole, or split into per-image conditioning and per-step halves.
+    enum DenoiserPart: String { case whole, conditioning, step }
+
+    func denoiser(_ preset: Preset, referenceTokens: Int, part: DenoiserPart = .whole) throws -> GraphExecutor {
         lock.lock(); defer { lock.unlock() }
-        let key = "\(preset.rawValue)/\(referenceTokens)"
+        let key = "\(preset.rawValue)/\(referenceTokens)/\(part.rawValue)"
         if let d = denoisers[key] { return d }
         guard let config = ditConfigs[preset], let weights = ditWeights[preset] else {
             throw GraphError("preset \(preset.rawValue) was not loaded")
         }
-        let graph = try NBMiniDiT(config: config).graph(batch: 1, textTokens: text.config.maxTokens, referenceTokens: referenceTokens)
+        let dit = NBMiniDiT(config: config), L = text.config.maxTokens
+        let graph: Graph
+        switch part {
+        case .whole: graph = try dit.graph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
+        case .conditioning: graph = try dit.conditioningGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
+        case .step: graph = try dit.stepGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
+        }
         let d = try GraphExecutor(graph: graph, weights: weights, backend: backend)
         denoisers[key] = d
         return d
+    }
+
+    /// A function evaluating the denoiser at (x, t) for one text and reference set: with caching, the
+    /// conditioning half runs now, once, and each call runs only the step half.
+    func evaluator(_ preset: Preset, text: Tensor, textMask: Tensor, references: [Tensor], perStep: [Tensor],
+                   cache: Bool) throws -> (Tensor, Tensor) throws -> Tensor {
+        let referenceTokens = references.first?.shape[1] ?? 0
+        if !cache {
+            let whole = try denoiser(preset, referenceTokens: referenceTokens)
+            return { x, t in try whole.run([x, t, text, textMask] + references + perStep)[0] }
+        }
+        let conditioning = try denoiser(preset, referenceTokens: referenceTokens, part: .conditioning).run([text, textMask] + references)
+        let step = try denoiser(preset, referenceTokens: referenceTokens, part: .step)
+        return { x, t in try step.run([x, t] + conditioning + perStep)[0] }
     }
 
     func referenceEncoder(photos: Int, slot: Int) throws -> GraphExecutor {
@@ -156,31 +182,36 @@ public final class NBMiniPipeline: @unchecked Sendable {
 
         t0 = Date()
         let refScale = Tensor(scalar: Float(request.referenceScale))
-        let refCount = refs?.shape[1] ?? 0
-        let conditional = try denoiser(preset, referenceTokens: refCount)
         var refInputs: [Tensor] = []
-        if let refs { refInputs = [refs, Tensor(shape: [1, refCount], dtype: .bool, values: [UInt8](repeating: 1, count: refCount))] }
+        if let refs {
+            refInputs = [refs, Tensor(shape: [1, refs.shape[1]], dtype: .bool, values: [UInt8](repeating: 1, count: refs.shape[1]))]
+        }
         var source = TorchRandomSource(seed: request.seed)
         let shape = [1, vaeConfig.latentChannels, 128 / vaeConfig.downsampling, 128 / vaeConfig.downsampling]
         var x = source.normal(count: Shape.count(shape))
         let grid = NoiseSchedule.timeGrid(steps: steps)
-        var unconditional: (GraphExecutor, Tensor, Tensor)?
-        if preset == .v1 {
-            let (empty, _, emptyMask) = try text.encode("")
-            unconditional = (try denoiser(.v1, referenceTokens: 0), empty,
-                             Tensor(shape: [1, emptyMask.count], dtype: .bool, values: emptyMask.map(UInt8.init)))
+        var perStep = [refScale]
+        if preset == .v2 {
+            perStep += [try glyphs.glyphMap(GlyphRenderer.quotedText(request.prompt)).reshaped([1, 1, 128, 128]),
+                        Tensor(shape: [1], floats: [Float(guidance)])]
         }
-        let glyph = preset == .v2 ? try glyphs.glyphMap(GlyphRenderer.quotedText(request.prompt)).reshaped([1, 1, 128, 128]) : nil
+        let conditional = try evaluator(preset, text: textStates, textMask: maskTensor, references: refInputs, perStep: perStep,
+                                        cache: request.cacheConditioning)
+        var unconditional: ((Tensor, Tensor) throws -> Tensor)?
+        if preset == .v1 {
+            // The unconditional branch: empty caption, only the null reference, at the reference scale the
+            // recipe leaves at its default of 1.
+            let (empty, _, emptyMask) = try text.encode("")
+            unconditional = try evaluator(.v1, text: empty, textMask: Tensor(shape: [1, emptyMask.count], dtype: .bool, values: emptyMask.map(UInt8.init)),
+                                          references: [], perStep: [Tensor(scalar: 1)], cache: request.cacheConditioning)
+        }
         for i in 0..<steps {
             let xt = Tensor(shape: shape, floats: x), t = Tensor(shape: [1], floats: [Float(grid[i])])
-            var v: [Float]
-            if let (uncond, empty, emptyMask) = unconditional {
-                let vc = try conditional.run([xt, t, textStates, maskTensor] + refInputs + [refScale])[0].floats()
-                let vu = try uncond.run([xt, t, empty, emptyMask, refScale])[0].floats()
+            var v = try conditional(xt, t).floats()
+            if let unconditional {
+                let vu = try unconditional(xt, t).floats()
                 let w = Float(guidance)
-                v = zip(vc, vu).map { c, u in u + w * (c - u) }
-            } else {
-                v = try conditional.run([xt, t, textStates, maskTensor] + refInputs + [refScale, glyph!, Tensor(shape: [1], floats: [Float(guidance)])])[0].floats()
+                v = zip(v, vu).map { c, u in u + w * (c - u) }
             }
             x = NoiseSchedule.ddimStep(x, v, from: grid[i], to: grid[i + 1])
             progress(i + 1, steps)

@@ -58,6 +58,16 @@ struct BenchCommand: ParsableCommand {
                 row["seconds_per_image_median"] = wall[wall.count / 2]
                 perPreset[preset.rawValue] = row
             }
+            // Switch: the per-image conditioning cache (text and reference keys/values computed once).
+            var switches: [String: Double] = [:]
+            for cache in [true, false] {
+                var request = NBMiniPipeline.Request(prompt: Self.prompts[0].replacingOccurrences(of: "<p1>", with: "a person"))
+                request.seed = 100
+                request.cacheConditioning = cache
+                let t0 = Date()
+                _ = try pipeline.generate(request)
+                switches["v2_seconds_conditioning_cache_\(cache ? "on" : "off")"] = Date().timeIntervalSince(t0)
+            }
             let ours: [String: Double] = [
                 "dit_v1_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v1),
                 "dit_v2_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v2),
@@ -75,7 +85,7 @@ struct BenchCommand: ParsableCommand {
             let report: [String: Any] = [
                 "machine": ["cpu": machine.cpu, "threads": machine.threads, "openblas_core": machine.openblasCore,
                             "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv],
-                "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup,
+                "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup, "switches": switches,
                 "peak_resident_bytes": PipelineBenchmark.peakResidentBytes(), "ours": ours, "peers": peers, "ratio_ours_over_peer": ratios,
             ]
             if json {
@@ -90,6 +100,8 @@ struct BenchCommand: ParsableCommand {
             }
             print(String(format: "v2 is %.1fx faster than v1 (target >= 10); peak resident memory %.0f MB (target < 1000)", speedup,
                          Double(PipelineBenchmark.peakResidentBytes()) / 1e6))
+            print(String(format: "v2 with the conditioning cache %.3f s, without %.3f s", switches["v2_seconds_conditioning_cache_on"] ?? 0,
+                         switches["v2_seconds_conditioning_cache_off"] ?? 0))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
                 var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
                 for contender in ["onnxruntime", "torch"] {

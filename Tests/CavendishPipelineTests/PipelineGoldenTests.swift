@@ -54,4 +54,22 @@ struct PipelineGoldenTests {
         let p = Self.psnr(result.pixels, expected)
         #expect(p >= 35, "\(variant): PSNR \(p) dB")
     }
+
+    /// Caching the per-image conditioning is an optimization only: the latents must not change.
+    @Test(arguments: ["v1", "v2"])
+    func cachedConditioningChangesNothing(variant: String) throws {
+        let preset = try #require(NBMiniPipeline.Preset(rawValue: variant))
+        let pipeline = try NBMiniPipeline(weightsDirectory: Self.weights, textEncoderDirectory: Self.weights + "/text-encoder",
+                                          presets: [preset], backend: CPUBackend())
+        var request = NBMiniPipeline.Request(prompt: "a sign that says \"HI\" in the park")
+        request.preset = preset
+        request.steps = 2
+        request.seed = 5
+        request.cacheConditioning = false
+        let whole = try pipeline.generate(request).latent.floats()
+        request.cacheConditioning = true
+        let split = try pipeline.generate(request).latent.floats()
+        let worst = zip(whole, split).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 1e-5, "\(variant): max difference \(worst)")
+    }
 }

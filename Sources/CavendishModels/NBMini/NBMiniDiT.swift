@@ -17,15 +17,65 @@ public struct NBMiniDiT: Sendable {
     /// A DiT of `config`.
     public init(config: DiTConfig) { self.config = config }
 
+    /// What the text and the references contribute, identical at every step: the pooled-text part of
+    /// the conditioning vector, each block's cross-attention keys and values, and the key masks.
+    struct Conditioning {
+        var textCondition: ValueID
+        var keysAndValues: [(textK: ValueID, textV: ValueID, refK: ValueID, refV: ValueID)]
+        var textKeys: ValueID
+        var refKeys: ValueID
+    }
+
     /// The graph for `batch` latents, `textTokens` text states and `referenceTokens` reference tokens
     /// (the always-present null reference token is added inside). Inputs, in order: `x` [B, C, S, S],
     /// `t` [B], `text` [B, L, 384], `text_mask` [B, L] bool, `ref` [B, R, ref_dim] and `ref_mask` [B, R]
     /// bool (when R > 0), `ref_scale` [] float, then for v2 `glyph` [B, 1, 128, 128] and `guidance` [B].
     public func graph(batch: Int, textTokens: Int, referenceTokens: Int, dtype: DType = .float32) throws -> Graph {
-        let c = config, D = c.width, B = batch
+        var b = GraphBuilder(dtype: dtype)
+        let x = b.input("x", [batch, config.latentChannels, config.latentSize, config.latentSize])
+        let t = b.input("t", [batch])
+        let conditioning = try conditioningInputs(&b, batch: batch, textTokens: textTokens, referenceTokens: referenceTokens)
+        b.output(try denoise(&b, x: x, t: t, conditioning: conditioning))
+        return b.graph
+    }
+
+    /// The per-image half of the split model: inputs `text`, `text_mask`, (`ref`, `ref_mask`); outputs the
+    /// text condition [B, D], then for each block the text keys and values [B, L, D] and the reference
+    /// keys and values [B, R+1, D], then the text and reference key masks. Run once per image, it saves
+    /// every step from recomputing them.
+    public func conditioningGraph(batch: Int, textTokens: Int, referenceTokens: Int, dtype: DType = .float32) throws -> Graph {
+        var b = GraphBuilder(dtype: dtype)
+        let c = try conditioningInputs(&b, batch: batch, textTokens: textTokens, referenceTokens: referenceTokens)
+        var outputs = [c.textCondition]
+        for kv in c.keysAndValues { outputs += [kv.textK, kv.textV, kv.refK, kv.refV] }
+        outputs += [c.textKeys, c.refKeys]
+        for o in outputs { b.output(o) }
+        return b.graph
+    }
+
+    /// The per-step half: inputs `x`, `t`, then the conditioning graph's outputs in its order, then
+    /// `ref_scale` (and for v2 `glyph`, `guidance`); output the predicted velocity.
+    public func stepGraph(batch: Int, textTokens: Int, referenceTokens: Int, dtype: DType = .float32) throws -> Graph {
+        let c = config, D = c.width, B = batch, R = referenceTokens + 1
         var b = GraphBuilder(dtype: dtype)
         let x = b.input("x", [B, c.latentChannels, c.latentSize, c.latentSize])
         let t = b.input("t", [B])
+        let textCondition = b.input("text_condition", [B, D])
+        var kv: [(textK: ValueID, textV: ValueID, refK: ValueID, refV: ValueID)] = []
+        for i in 0..<c.depth {
+            kv.append((b.input("blocks.\(i).text_k", [B, textTokens, D]), b.input("blocks.\(i).text_v", [B, textTokens, D]),
+                       b.input("blocks.\(i).ref_k", [B, R, D]), b.input("blocks.\(i).ref_v", [B, R, D])))
+        }
+        let textKeys = b.input("text_keys", [B, 1, 1, textTokens], .bool)
+        let refKeys = b.input("ref_keys", [B, 1, 1, R], .bool)
+        b.output(try denoise(&b, x: x, t: t, conditioning: Conditioning(textCondition: textCondition, keysAndValues: kv,
+                                                                          textKeys: textKeys, refKeys: refKeys)))
+        return b.graph
+    }
+
+    /// Declares the text and reference inputs and computes the conditioning from them.
+    func conditioningInputs(_ b: inout GraphBuilder, batch B: Int, textTokens: Int, referenceTokens: Int) throws -> Conditioning {
+        let c = config, D = c.width
         let text = b.input("text", [B, textTokens, c.textDim])
         let textMask = b.input("text_mask", [B, textTokens], .bool)
         var ref: ValueID?, refMask: ValueID?
@@ -33,10 +83,34 @@ public struct NBMiniDiT: Sendable {
             ref = b.input("ref", [B, referenceTokens, c.refDim])
             refMask = b.input("ref_mask", [B, referenceTokens], .bool)
         }
+        // Masked mean of the text states.
+        let m = try b.apply("Cast", [try b.reshape(textMask, [B, textTokens, 1])], ["to": .int(1)])
+        let summed = try b.apply("ReduceSum", [try b.apply("Mul", [text, m]), b.ints([1])], ["keepdims": .int(0)])
+        let count = try clampMin1(&b, try b.apply("ReduceSum", [m, b.ints([1])], ["keepdims": .int(0)]))
+        let textCondition = try b.linear(try b.apply("Div", [summed, count]), "text_pool", c.textDim, D)
+        // Reference tokens behind the learned null token, which is always attendable.
+        let null = try b.apply("Expand", [b.weight("null_ref", [1, 1, c.refDim]), b.ints([B, 1, c.refDim])])
+        let ones = b.constant(Tensor(shape: [B, 1], dtype: .bool, values: [UInt8](repeating: 1, count: B)), "ones")
+        let refs = try ref.map { try b.apply("Concat", [null, $0], ["axis": .int(1)]) } ?? null
+        let refsMask = try refMask.map { try b.apply("Concat", [ones, $0], ["axis": .int(1)]) } ?? ones
+        var kv: [(textK: ValueID, textV: ValueID, refK: ValueID, refV: ValueID)] = []
+        for i in 0..<c.depth {
+            let p = "blocks.\(i)"
+            let tkv = try b.op("Split", [try b.linear(text, "\(p).cross_kv", c.textDim, 2 * D), b.ints([D, D])], ["axis": .int(-1)], outputs: 2)
+            let rkv = try b.op("Split", [try b.linear(refs, "\(p).ref_kv", c.refDim, 2 * D), b.ints([D, D])], ["axis": .int(-1)], outputs: 2)
+            kv.append((tkv[0], tkv[1], rkv[0], rkv[1]))
+        }
+        return Conditioning(textCondition: textCondition, keysAndValues: kv,
+                            textKeys: try b.reshape(textMask, [B, 1, 1, textTokens]),
+                            refKeys: try b.reshape(refsMask, [B, 1, 1, referenceTokens + 1]))
+    }
+
+    /// One denoising evaluation given the conditioning; declares `ref_scale` (and v2's `glyph`, `guidance`).
+    func denoise(_ b: inout GraphBuilder, x: ValueID, t: ValueID, conditioning k: Conditioning) throws -> ValueID {
+        let c = config, D = c.width, B = b.shape(x)[0]
         let refScale = b.input("ref_scale", [])
         let glyph = c.glyph ? b.input("glyph", [B, 1, c.imageSize, c.imageSize]) : nil
         let guidance = c.guidanceEmbed ? b.input("guidance", [B]) : nil
-
         var h = try b.linear(try patchify(&b, x, channels: c.latentChannels, size: c.latentSize, patch: c.patch), "patch_embed",
                              c.latentChannels * c.patch * c.patch, D)
         h = try b.apply("Add", [h, b.weight("pos_embed", [c.grid * c.grid, D])])
@@ -45,29 +119,14 @@ public struct NBMiniDiT: Sendable {
             let patches = try patchify(&b, glyph, channels: 1, size: c.imageSize, patch: gp)
             h = try b.apply("Add", [h, try mlp2(&b, patches, "glyph_embed", gp * gp, D, D)])
         }
-        // Conditioning: timestep + masked mean of the text states (+ guidance in v2).
-        let m = try b.apply("Cast", [try b.reshape(textMask, [B, textTokens, 1])], ["to": .int(1)])
-        let summed = try b.apply("ReduceSum", [try b.apply("Mul", [text, m]), b.ints([1])], ["keepdims": .int(0)])
-        let count = try clampMin1(&b, try b.apply("ReduceSum", [m, b.ints([1])], ["keepdims": .int(0)]))
-        let pooled = try b.apply("Div", [summed, count])
-        var cond = try b.apply("Add", [try mlp2(&b, try timestepFeatures(&b, t, scale: 1000), "t_embed", c.freqDim, D, D),
-                                       try b.linear(pooled, "text_pool", c.textDim, D)])
+        // Conditioning: timestep + pooled text (+ guidance in v2).
+        var cond = try b.apply("Add", [try mlp2(&b, try timestepFeatures(&b, t, scale: 1000), "t_embed", c.freqDim, D, D), k.textCondition])
         if let guidance {
             cond = try b.apply("Add", [cond, try mlp2(&b, try timestepFeatures(&b, guidance, scale: 100), "g_embed", c.freqDim, D, D)])
         }
         let condSiLU = try b.silu(cond)
-
-        // Reference tokens behind the learned null token, which is always attendable.
-        let null = try b.apply("Expand", [b.weight("null_ref", [1, 1, c.refDim]), b.ints([B, 1, c.refDim])])
-        let ones = b.constant(Tensor(shape: [B, 1], dtype: .bool, values: [UInt8](repeating: 1, count: B)), "ones")
-        let refs = try ref.map { try b.apply("Concat", [null, $0], ["axis": .int(1)]) } ?? null
-        let refsMask = try refMask.map { try b.apply("Concat", [ones, $0], ["axis": .int(1)]) } ?? ones
-        let R = referenceTokens + 1
-        let textKeys = try b.reshape(textMask, [B, 1, 1, textTokens])
-        let refKeys = try b.reshape(refsMask, [B, 1, 1, R])
-
         for i in 0..<c.depth {
-            let p = "blocks.\(i)"
+            let p = "blocks.\(i)", kv = k.keysAndValues[i]
             let mod = try b.op("Split", [try b.reshape(try b.linear(condSiLU, "\(p).ada", D, 6 * D), [B, 1, 6 * D]), b.ints([D, D, D, D, D, D])],
                                ["axis": .int(-1)], outputs: 6)
             var a = try modulate(&b, try b.layerNorm(h, "\(p).norm1", epsilon: 1e-6, affine: false), shift: mod[0], scale: mod[1])
@@ -75,10 +134,8 @@ public struct NBMiniDiT: Sendable {
             a = try b.linear(try heads(&b, qkv[0], qkv[1], qkv[2], mask: nil), "\(p).proj", D, D)
             h = try b.apply("Add", [h, try b.apply("Mul", [mod[2], a])])
             let q = try b.linear(try b.layerNorm(h, "\(p).norm_cross", epsilon: 1e-6), "\(p).cross_q", D, D)
-            let tkv = try b.op("Split", [try b.linear(text, "\(p).cross_kv", c.textDim, 2 * D), b.ints([D, D])], ["axis": .int(-1)], outputs: 2)
-            var y = try b.linear(try heads(&b, q, tkv[0], tkv[1], mask: textKeys), "\(p).cross_proj", D, D)
-            let rkv = try b.op("Split", [try b.linear(refs, "\(p).ref_kv", c.refDim, 2 * D), b.ints([D, D])], ["axis": .int(-1)], outputs: 2)
-            let r = try b.linear(try heads(&b, q, rkv[0], rkv[1], mask: refKeys), "\(p).ref_proj", D, D)
+            var y = try b.linear(try heads(&b, q, kv.textK, kv.textV, mask: k.textKeys), "\(p).cross_proj", D, D)
+            let r = try b.linear(try heads(&b, q, kv.refK, kv.refV, mask: k.refKeys), "\(p).ref_proj", D, D)
             y = try b.apply("Add", [y, try b.apply("Mul", [refScale, r])])
             h = try b.apply("Add", [h, y])
             a = try modulate(&b, try b.layerNorm(h, "\(p).norm2", epsilon: 1e-6, affine: false), shift: mod[3], scale: mod[4])
@@ -90,8 +147,7 @@ public struct NBMiniDiT: Sendable {
                              ["axis": .int(-1)], outputs: 2)
         h = try modulate(&b, try b.layerNorm(h, "norm_out", epsilon: 1e-6, affine: false), shift: final[0], scale: final[1])
         h = try b.linear(h, "out", D, c.latentChannels * c.patch * c.patch)
-        b.output(try unpatchify(&b, h))
-        return b.graph
+        return try unpatchify(&b, h)
     }
 
     /// [B, C, S, S] -> [B, (S/p)^2, C*p*p], (C, py, px) innermost.
