@@ -37,7 +37,7 @@ enum AttentionKernel {
         }
     }
 
-    static func run(_ call: KernelInvocation) throws -> [Tensor] {
+    static func run(_ call: KernelInvocation, fused: Bool = true) throws -> [Tensor] {
         let q0 = try call.input(0), k0 = try call.input(1), v0 = try call.input(2)
         guard q0.dtype.isFloatingPoint else { throw KernelError.unsupported("Attention on \(q0.dtype)") }
         guard q0.rank == k0.rank, k0.rank == v0.rank, q0.rank == 3 || q0.rank == 4 else {
@@ -93,8 +93,9 @@ enum AttentionKernel {
         let wantScores = call.outputCount >= 4
         let y = Tensor(zeros: [batch, hq, sq, dv], dtype: .float32)
         var scores: Tensor? = nil
-        if wantScores {
-            scores = try materialized(problem, into: y, mode: try a.int("qk_matmul_output_mode", 0))
+        if wantScores || !fused {
+            let s = try materialized(problem, into: y, mode: try a.int("qk_matmul_output_mode", 0))
+            if wantScores { scores = s }
         } else {
             flash(problem, into: y)
         }

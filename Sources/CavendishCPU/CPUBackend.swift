@@ -9,8 +9,22 @@ public struct CPUBackend: KernelBackend {
     /// `cpu`.
     public let name = "cpu"
 
+    /// Choices that change how, not what, the kernels compute (for ablations).
+    public struct Options: Sendable {
+        /// Flash-style attention (O(sequence x head_dim) memory); off materializes the score matrix.
+        public var fusedAttention = true
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The options in force.
+    public let options: Options
+
     /// Creates the backend and applies the thread settings.
-    public init() { ThreadPool.configure() }
+    public init(options: Options = Options()) {
+        self.options = options
+        ThreadPool.configure()
+    }
 
     /// Operator types this backend implements.
     public static var supportedOps: [String] { kernels.keys.sorted() }
@@ -21,6 +35,7 @@ public struct CPUBackend: KernelBackend {
             throw KernelError.unsupported("operator \(call.op) is not implemented by the CPU backend")
         }
         do {
+            if call.op == "Attention" && !options.fusedAttention { return try AttentionKernel.run(call, fused: false) }
             return try kernel(call)
         } catch let error as TensorError {
             // View and shape helpers report in tensor terms; name the operator for the user.

@@ -28,10 +28,14 @@ public final class GraphExecutor: @unchecked Sendable {
     /// Runs share the arena, so they take turns.
     private let runLock = NSLock()
 
+    /// Whether kernels write into the planned arena (off: every output is allocated, for ablations).
+    public let usesPlan: Bool
+
     /// Loads `weights` (by name) for `graph`.
-    public init(graph: Graph, weights: [String: Tensor], backend: any KernelBackend) throws {
+    public init(graph: Graph, weights: [String: Tensor], backend: any KernelBackend, usesPlan: Bool = true) throws {
         self.graph = graph
         self.backend = backend
+        self.usesPlan = usesPlan
         var resident: [ValueID: Tensor] = [:]
         for (i, value) in graph.values.enumerated() {
             let id = ValueID(i)
@@ -81,7 +85,7 @@ public final class GraphExecutor: @unchecked Sendable {
         for node in runNodes {
             var call = KernelInvocation(op: node.op, inputs: node.inputs.map { $0.flatMap { env[$0] } },
                                         attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count)
-            call.outputBuffers = node.outputs.map { planned($0) }
+            if usesPlan { call.outputBuffers = node.outputs.map { planned($0) } }
             let outs: [Tensor]
             do { outs = try backend.run(call) } catch {
                 throw GraphError("node \(node.name.isEmpty ? node.op : node.name) (\(node.op)): \(error)")

@@ -64,11 +64,15 @@ public final class NBMiniPipeline: @unchecked Sendable {
     private var referenceEncoders: [String: GraphExecutor] = [:]
     private let lock = NSLock()
 
+    /// Whether graphs run from their memory plan (a switch for ablations).
+    let memoryPlan: Bool
+
     /// Loads the weights in `weightsDirectory` (checked against its manifest) and the text encoder in
-    /// `textEncoderDirectory`.
+    /// `textEncoderDirectory`. `memoryPlan: false` lets every kernel allocate its outputs (an ablation).
     public init(weightsDirectory: String, textEncoderDirectory: String, presets: [Preset] = Preset.allCases,
-                backend: any KernelBackend) throws {
+                backend: any KernelBackend, memoryPlan: Bool = true) throws {
         self.backend = backend
+        self.memoryPlan = memoryPlan
         let manifest = try WeightsManifest(directory: weightsDirectory)
         func load(_ name: String) throws -> NBMiniWeightFile {
             let file = try NBMiniWeightFile(path: try manifest.verified(name))
@@ -80,7 +84,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         let vae = try load("nb-mini-vae.h5")
         vaeConfig = try vae.config(VAEConfig.self)
         decoder = try GraphExecutor(graph: try NBMiniVAEDecoder(config: vaeConfig).graph(batch: 1, latentSize: 128 / vaeConfig.downsampling),
-                                    weights: vae.tensors, backend: backend)
+                                    weights: vae.tensors, backend: backend, usesPlan: memoryPlan)
         let ref = try load("nb-mini-refenc.h5")
         refConfig = try ref.config(ReferenceEncoderConfig.self)
         refWeights = ref.tensors.mapValues { $0.converted(to: .float32) }
@@ -122,7 +126,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         case .conditioning: graph = try dit.conditioningGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
         case .step: graph = try dit.stepGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
         }
-        let d = try GraphExecutor(graph: graph, weights: weights, backend: backend)
+        let d = try GraphExecutor(graph: graph, weights: weights, backend: backend, usesPlan: memoryPlan)
         denoisers[key] = d
         return d
     }
@@ -146,7 +150,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         let key = "\(photos)/\(slot)"
         if let e = referenceEncoders[key] { return e }
         let e = try GraphExecutor(graph: try NBMiniReferenceEncoder(config: refConfig).graph(photos: photos, slot: slot),
-                                  weights: refWeights, backend: backend)
+                                  weights: refWeights, backend: backend, usesPlan: memoryPlan)
         referenceEncoders[key] = e
         return e
     }

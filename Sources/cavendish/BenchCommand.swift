@@ -58,6 +58,8 @@ struct BenchCommand: ParsableCommand {
                 row["seconds_per_image_median"] = wall[wall.count / 2]
                 perPreset[preset.rawValue] = row
             }
+            // Peak memory of one resident pipeline, before the ablation pipelines below are loaded.
+            let peakBytes = PipelineBenchmark.peakResidentBytes()
             // Switch: the per-image conditioning cache (text and reference keys/values computed once).
             var switches: [String: Double] = [:]
             for cache in [true, false] {
@@ -67,6 +69,19 @@ struct BenchCommand: ParsableCommand {
                 let t0 = Date()
                 _ = try pipeline.generate(request)
                 switches["v2_seconds_conditioning_cache_\(cache ? "on" : "off")"] = Date().timeIntervalSince(t0)
+            }
+            // Switches that need their own pipeline: materialized attention, no memory plan.
+            let variants: [(String, CPUBackend.Options, Bool)] = [("attention_materialized", { var o = CPUBackend.Options(); o.fusedAttention = false; return o }(), true),
+                                                                  ("memory_plan_off", CPUBackend.Options(), false)]
+            for (label, options, plan) in variants {
+                let variant = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: [.v2],
+                                                 backend: CPUBackend(options: options), memoryPlan: plan)
+                var request = NBMiniPipeline.Request(prompt: Self.prompts[0].replacingOccurrences(of: "<p1>", with: "a person"))
+                request.seed = 100
+                _ = try variant.generate(request)   // warm: graphs built, arenas allocated
+                let t0 = Date()
+                _ = try variant.generate(request)
+                switches["v2_seconds_\(label)"] = Date().timeIntervalSince(t0)
             }
             let ours: [String: Double] = [
                 "dit_v1_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v1),
@@ -86,7 +101,7 @@ struct BenchCommand: ParsableCommand {
                 "machine": ["cpu": machine.cpu, "threads": machine.threads, "openblas_core": machine.openblasCore,
                             "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv],
                 "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup, "switches": switches,
-                "peak_resident_bytes": PipelineBenchmark.peakResidentBytes(), "ours": ours, "peers": peers, "ratio_ours_over_peer": ratios,
+                "peak_resident_bytes": peakBytes, "ours": ours, "peers": peers, "ratio_ours_over_peer": ratios,
             ]
             if json {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
@@ -99,9 +114,10 @@ struct BenchCommand: ParsableCommand {
                              images, row["text"] ?? 0, row["references"] ?? 0, row["denoise"] ?? 0, row["decode"] ?? 0))
             }
             print(String(format: "v2 is %.1fx faster than v1 (target >= 10); peak resident memory %.0f MB (target < 1000)", speedup,
-                         Double(PipelineBenchmark.peakResidentBytes()) / 1e6))
-            print(String(format: "v2 with the conditioning cache %.3f s, without %.3f s", switches["v2_seconds_conditioning_cache_on"] ?? 0,
-                         switches["v2_seconds_conditioning_cache_off"] ?? 0))
+                         Double(peakBytes) / 1e6))
+            print(String(format: "v2 switches: all on %.3f s; conditioning cache off %.3f s; attention materialized %.3f s; memory plan off %.3f s",
+                         switches["v2_seconds_conditioning_cache_on"] ?? 0, switches["v2_seconds_conditioning_cache_off"] ?? 0,
+                         switches["v2_seconds_attention_materialized"] ?? 0, switches["v2_seconds_memory_plan_off"] ?? 0))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
                 var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
                 for contender in ["onnxruntime", "torch"] {
