@@ -16,6 +16,11 @@ public struct CaseResult: Codable, Sendable {
     /// What went wrong, or which output/attribute is unsupported.
     public var message: String
 
+    /// A result.
+    public init(file: String, op: String, status: Status, maxAbsErr: Double, maxRelErr: Double, message: String) {
+        (self.file, self.op, self.status, self.maxAbsErr, self.maxRelErr, self.message) = (file, op, status, maxAbsErr, maxRelErr, message)
+    }
+
     enum CodingKeys: String, CodingKey {
         case file, op, status, message
         case maxAbsErr = "max_abs_err"
