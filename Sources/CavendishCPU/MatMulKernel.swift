@@ -20,6 +20,29 @@ struct BLASMatrix {
 @inline(__always)
 func sgemm(_ a: BLASMatrix, _ b: BLASMatrix, _ c: UnsafeMutablePointer<Float>, ldc: Int,
            m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0) {
+    if ThreadPool.splitsGEMMs && ThreadPool.threadCount > 1 && m * n * k >= (1 << 18) && !ThreadPool.inParallelRegion {
+        // Split the larger output dimension across our workers, each calling single-threaded BLAS.
+        if n >= m {
+            ThreadPool.parallelRanges(n, minimumChunk: 16) { cols in
+                var bb = b
+                bb.pointer = b.transposed ? b.pointer + cols.lowerBound * b.leadingDimension : b.pointer + cols.lowerBound
+                blasCall(a, bb, c + cols.lowerBound, ldc: ldc, m: m, n: cols.count, k: k, alpha: alpha, beta: beta)
+            }
+        } else {
+            ThreadPool.parallelRanges(m, minimumChunk: 16) { rows in
+                var aa = a
+                aa.pointer = a.transposed ? a.pointer + rows.lowerBound : a.pointer + rows.lowerBound * a.leadingDimension
+                blasCall(aa, b, c + rows.lowerBound * ldc, ldc: ldc, m: rows.count, n: n, k: k, alpha: alpha, beta: beta)
+            }
+        }
+        return
+    }
+    blasCall(a, b, c, ldc: ldc, m: m, n: n, k: k, alpha: alpha, beta: beta)
+}
+
+@inline(__always)
+func blasCall(_ a: BLASMatrix, _ b: BLASMatrix, _ c: UnsafeMutablePointer<Float>, ldc: Int,
+              m: Int, n: Int, k: Int, alpha: Float, beta: Float) {
     cblas_sgemm(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, b.transposed ? CblasTrans : CblasNoTrans,
                 Int32(m), Int32(n), Int32(k), alpha, a.pointer, Int32(a.leadingDimension),
                 b.pointer, Int32(b.leadingDimension), beta, c, Int32(ldc))

@@ -15,8 +15,12 @@ public enum ThreadPool {
         return ProcessInfo.processInfo.activeProcessorCount
     }()
 
+    /// Run OpenBLAS single-threaded always and split large GEMMs across our own workers instead
+    /// (`CAVENDISH_BLAS_SPLIT=1`), so that OpenBLAS's idle worker threads never spin against ours.
+    public static let splitsGEMMs: Bool = ProcessInfo.processInfo.environment["CAVENDISH_BLAS_SPLIT"] == "1"
+
     private static let configured: Void = {
-        openblas_set_num_threads(Int32(threadCount))
+        openblas_set_num_threads(splitsGEMMs ? 1 : Int32(threadCount))
         // Kernel outputs are large and short-lived. By default glibc maps each allocation over 32 MiB
         // afresh and unmaps it on free, so every call pays page faults and kernel zeroing for its output
         // (most of a softmax's time here). Keeping such blocks in the heap lets them be reused.
@@ -59,17 +63,23 @@ public enum ThreadPool {
         }
     }
 
+    /// True inside a parallel region (the calling thread is one of our workers, or waits for them).
+    public static var inParallelRegion: Bool {
+        regionLock.lock(); defer { regionLock.unlock() }
+        return depth > 0
+    }
+
     private static func enterRegion() {
         regionLock.lock()
         depth += 1
-        if depth == 1 { openblas_set_num_threads(1) }
+        if depth == 1 && !splitsGEMMs { openblas_set_num_threads(1) }
         regionLock.unlock()
     }
 
     private static func leaveRegion() {
         regionLock.lock()
         depth -= 1
-        if depth == 0 { openblas_set_num_threads(Int32(threadCount)) }
+        if depth == 0 && !splitsGEMMs { openblas_set_num_threads(Int32(threadCount)) }
         regionLock.unlock()
     }
 }
