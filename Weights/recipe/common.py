@@ -9,7 +9,9 @@ import time
 import torch
 
 RECIPE = os.path.dirname(os.path.abspath(__file__))
-RUNS = os.path.join(RECIPE, "runs")
+# Checkpoints, logs and caches. CAVENDISH_RUNS moves them (e.g. outside a work tree that is laid anew
+# between sessions); the default is runs/ beside this file.
+RUNS = os.environ.get("CAVENDISH_RUNS") or os.path.join(RECIPE, "runs")
 WEIGHTS = os.path.dirname(RECIPE)
 
 
