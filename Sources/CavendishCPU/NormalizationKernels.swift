@@ -22,15 +22,27 @@ enum NormalizationKernels {
         return (mean, Float(s / Double(n)))
     }
 
+    /// The shared reading of LayerNormalization and RMSNormalization: normalize over the axes from
+    /// `axis` on, as `rows` rows of `width` elements, with `scale` broadcast to one row.
+    struct RowNormalization {
+        let x: Tensor, axis: Int, epsilon: Float, normalized: [Int], rows: Int, width: Int, scale: Tensor
+
+        init(_ call: KernelInvocation, scaleName: String) throws {
+            x = try call.input(0)
+            guard x.dtype.isFloatingPoint else { throw KernelError.unsupported("\(call.op) on \(x.dtype)") }
+            axis = try Shape.normalizeAxis(try call.attributes.int("axis", -1), rank: x.rank)
+            epsilon = Float(try call.attributes.float("epsilon", 1e-5))
+            normalized = Array(x.shape.dropFirst(axis))
+            rows = Shape.count(Array(x.shape.prefix(axis)))
+            width = Shape.count(normalized)
+            scale = try broadcastParameter(try call.input(1), to: normalized, scaleName)
+        }
+    }
+
     /// ONNX LayerNormalization: outputs Y, and Mean and InvStdDev when requested.
     static func layerNorm(_ call: KernelInvocation) throws -> [Tensor] {
-        let x = try call.input(0), scale0 = try call.input(1)
-        guard x.dtype.isFloatingPoint else { throw KernelError.unsupported("LayerNormalization on \(x.dtype)") }
-        let axis = try Shape.normalizeAxis(try call.attributes.int("axis", -1), rank: x.rank)
-        let eps = Float(try call.attributes.float("epsilon", 1e-5))
-        let normalized = Array(x.shape.dropFirst(axis))
-        let rows = Shape.count(Array(x.shape.prefix(axis))), d = Shape.count(normalized)
-        let scale = try broadcastParameter(scale0, to: normalized, "Scale")
+        let n = try RowNormalization(call, scaleName: "Scale")
+        let (x, axis, eps, normalized, rows, d, scale) = (n.x, n.axis, n.epsilon, n.normalized, n.rows, n.width, n.scale)
         let bias = try call.optionalInput(2).map { try broadcastParameter($0, to: normalized, "B") }
         let input = x.converted(to: .float32)
         let out = call.output(0, shape: x.shape)
@@ -93,13 +105,8 @@ enum NormalizationKernels {
 
     /// ONNX RMSNormalization (opset 23): `x / sqrt(mean(x^2) + epsilon) * scale` over the axes from `axis`.
     static func rmsNorm(_ call: KernelInvocation) throws -> Tensor {
-        let x = try call.input(0), scale0 = try call.input(1)
-        guard x.dtype.isFloatingPoint else { throw KernelError.unsupported("RMSNormalization on \(x.dtype)") }
-        let axis = try Shape.normalizeAxis(try call.attributes.int("axis", -1), rank: x.rank)
-        let eps = Float(try call.attributes.float("epsilon", 1e-5))
-        let normalized = Array(x.shape.dropFirst(axis))
-        let rows = Shape.count(Array(x.shape.prefix(axis))), d = Shape.count(normalized)
-        let scale = try broadcastParameter(scale0, to: normalized, "scale")
+        let n = try RowNormalization(call, scaleName: "scale")
+        let (x, eps, rows, d, scale) = (n.x, n.epsilon, n.rows, n.width, n.scale)
         let input = x.converted(to: .float32)
         let out = call.output(0, shape: x.shape)
         let src = input.pointer(as: Float.self), dst = out.pointer(as: Float.self), ps = scale.pointer(as: Float.self)

@@ -91,11 +91,28 @@ def band(size: int) -> tuple[int, int, int, int]:
     return x0, (size * 5) // 8, size - 2 * x0, (size * 3) // 16
 
 
+def _codes(text: str, at: Atlas) -> list:
+    """Atlas indices of the text's characters; anything outside the atlas becomes '?'."""
+    codes = [ord(c) - at.first_char for c in text]
+    return [c if 0 <= c < len(at.advance) else ord("?") - at.first_char for c in codes]
+
+
+def _layout(w: int, h: int, size: int) -> tuple[int, int, int, int]:
+    """(x0, y0, tw, th): a w x h line scaled by the largest whole factor that fits the band's height,
+    shrunk to the band's width when too long, centred in the band."""
+    bx, by, bw, bh = band(size)
+    k = max(1, bh // h)
+    tw, th = w * k, h * k
+    if tw > bw:
+        tw, th = bw, (h * k * bw) // (w * k)
+    th = max(th, 1)
+    return bx + (bw - tw) // 2, by + (bh - th) // 2, tw, th
+
+
 def line_bitmap(text: str, at: Atlas | None = None) -> np.ndarray:
     """The text set on one line at atlas scale: uint8 0/1, [H, sum(advance)]."""
     at = at or atlas()
-    codes = [ord(c) - at.first_char for c in text]
-    codes = [c if 0 <= c < len(at.advance) else ord("?") - at.first_char for c in codes]
+    codes = _codes(text, at)
     width = int(sum(at.advance[c] for c in codes))
     line = np.zeros((at.height, max(width, 0)), np.uint8)
     pen = 0
@@ -118,14 +135,7 @@ def glyph_map(text: str, size: int = 128, at: Atlas | None = None) -> np.ndarray
     h, w = line.shape
     if w == 0:
         return out
-    bx, by, bw, bh = band(size)
-    k = max(1, bh // h)
-    tw, th = w * k, h * k
-    if tw > bw:
-        tw, th = bw, (h * k * bw) // (w * k)
-    th = max(th, 1)
-    x0 = bx + (bw - tw) // 2
-    y0 = by + (bh - th) // 2
+    x0, y0, tw, th = _layout(w, h, size)
     sy = (np.arange(th) * h) // th
     sx = (np.arange(tw) * w) // tw
     out[y0:y0 + th, x0:x0 + tw] = line[sy][:, sx]
@@ -137,14 +147,6 @@ def glyph_box(text: str, size: int = 128, at: Atlas | None = None) -> tuple[int,
     at = at or atlas()
     if not text:
         return None
-    w = int(sum(at.advance[(ord(c) - at.first_char) if 0 <= ord(c) - at.first_char < len(at.advance) else ord("?") - at.first_char] for c in text))
-    h = at.height
-    bx, by, bw, bh = band(size)
-    k = max(1, bh // h)
-    tw, th = w * k, h * k
-    if tw > bw:
-        tw, th = bw, (h * k * bw) // (w * k)
-    th = max(th, 1)
-    x0 = bx + (bw - tw) // 2
-    y0 = by + (bh - th) // 2
+    w = int(sum(at.advance[c] for c in _codes(text, at)))
+    x0, y0, tw, th = _layout(w, at.height, size)
     return x0, y0, x0 + tw, y0 + th
