@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels", "CavendishConformance", "CavendishCPU"]),
         .testTarget(name: "CavendishLibraryTests", dependencies: ["CavendishLibrary", "CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishModelsTests", dependencies: ["CavendishModels", "CavendishCPU", "CavendishCore", "CavendishIO"]),
-        .testTarget(name: "CavendishPipelineTests", dependencies: ["CavendishPipeline", "CavendishModels", "CavendishCPU", "CavendishCore", "CavendishIO"]),
+        .testTarget(name: "CavendishPipelineTests", dependencies: ["CavendishPipeline", "CavendishModels", "CavendishCPU", "CavendishCore", "CavendishGraph", "CavendishIO"]),
         .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
     ],
     swiftLanguageModes: [.v5]

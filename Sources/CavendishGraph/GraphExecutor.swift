@@ -11,11 +11,21 @@ public struct GraphError: Error, CustomStringConvertible, Sendable {
 
 /// Runs a graph on a backend with weights that stay resident between runs.
 ///
-/// Loading checks every weight's presence and shape, converts weights to the graph's element types,
-/// and evaluates once the nodes that depend only on weights and constants (such as the transposes
+/// Loading checks every weight's presence and shape, converts weights to the graph's element types
+/// (or, with `WeightResidency.stored`, keeps 16-bit weights as they are), and evaluates once the nodes that depend only on weights and constants (such as the transposes
 /// `GraphBuilder.linear` adds). Each run then executes the remaining nodes with their outputs written
 /// into one arena laid out by `MemoryPlan`.
 public final class GraphExecutor: @unchecked Sendable {
+    /// How weights are held between runs.
+    public enum WeightResidency: String, Sendable, CaseIterable {
+        /// Widened to the graph's element type once, at load: the fastest runs, 4 bytes a float32 weight.
+        case widened
+        /// float16 and bfloat16 weights stay as stored (2 bytes each) and are widened into a scratch
+        /// buffer each time a node reads them. Widening to float32 is exact, so runs give the same
+        /// results as `widened`, for half the resident weight bytes and one conversion pass per use.
+        case stored
+    }
+
     /// The graph.
     public let graph: Graph
     /// The backend that executes nodes.
@@ -27,12 +37,17 @@ public final class GraphExecutor: @unchecked Sendable {
     private let arena: TensorStorage
     /// Runs share the arena, so they take turns.
     private let runLock = NSLock()
+    /// Buffers that 16-bit resident weights are widened into, one per widened input of a node.
+    private var scratch: [TensorStorage] = []
+    /// Bytes held by weights and weight-only results between runs.
+    public let residentBytes: Int
 
     /// Whether kernels write into the planned arena (off: every output is allocated, for ablations).
     public let usesPlan: Bool
 
     /// Loads `weights` (by name) for `graph`.
-    public init(graph: Graph, weights: [String: Tensor], backend: any KernelBackend, usesPlan: Bool = true) throws {
+    public init(graph: Graph, weights: [String: Tensor], backend: any KernelBackend, usesPlan: Bool = true,
+                residency: WeightResidency = .widened) throws {
         self.graph = graph
         self.backend = backend
         self.usesPlan = usesPlan
@@ -45,7 +60,8 @@ public final class GraphExecutor: @unchecked Sendable {
                 guard w.shape == value.shape else {
                     throw GraphError("weight '\(value.name)' has shape \(w.shape), the model expects \(value.shape)")
                 }
-                resident[id] = w.converted(to: value.dtype)
+                let keep = residency == .stored && value.dtype == .float32 && (w.dtype == .float16 || w.dtype == .bfloat16)
+                resident[id] = w.converted(to: keep ? w.dtype : value.dtype)
             case .constant:
                 resident[id] = value.constant
             default: break
@@ -55,7 +71,11 @@ public final class GraphExecutor: @unchecked Sendable {
         var folded = Set<ValueID>()
         for node in graph.nodes {
             if node.inputs.allSatisfy({ $0 == nil || resident[$0!] != nil }) {
-                let outs = try backend.run(KernelInvocation(op: node.op, inputs: node.inputs.map { $0.flatMap { resident[$0] } },
+                // Layout ops fold into views of a stored 16-bit weight; anything that computes gets the
+                // widened values, so folding rounds nothing.
+                let layoutOnly = Self.layoutOps.contains(node.op)
+                let inputs = node.inputs.map { $0.flatMap { id in resident[id].map { layoutOnly ? $0 : $0.converted(to: graph[id].dtype) } } }
+                let outs = try backend.run(KernelInvocation(op: node.op, inputs: inputs,
                                                            attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count))
                 for (o, t) in zip(node.outputs, outs) { resident[o] = t; folded.insert(o) }
             } else {
@@ -64,6 +84,8 @@ public final class GraphExecutor: @unchecked Sendable {
         }
         runNodes = remaining
         self.resident = resident
+        var seen = Set<ObjectIdentifier>()
+        residentBytes = resident.values.reduce(0) { sum, t in seen.insert(ObjectIdentifier(t.storage)).inserted ? sum + t.storage.byteCount : sum }
         plan = MemoryPlan(graph: graph, exclude: folded)
         arena = TensorStorage(byteCount: plan.arenaBytes, zeroed: false)
     }
@@ -83,7 +105,14 @@ public final class GraphExecutor: @unchecked Sendable {
             env[id] = t.converted(to: v.dtype)
         }
         for node in runNodes {
-            var call = KernelInvocation(op: node.op, inputs: node.inputs.map { $0.flatMap { env[$0] } },
+            var widenedCount = 0
+            let inputs = node.inputs.map { id -> Tensor? in
+                guard let id, let t = env[id] else { return nil }
+                guard t.dtype != graph[id].dtype else { return t }
+                defer { widenedCount += 1 }
+                return widened(t, slot: widenedCount)
+            }
+            var call = KernelInvocation(op: node.op, inputs: inputs,
                                         attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count)
             if usesPlan { call.outputBuffers = node.outputs.map { planned($0) } }
             let outs: [Tensor]
@@ -108,6 +137,22 @@ public final class GraphExecutor: @unchecked Sendable {
             t.copyElements(to: copy.rawPointer)
             return copy
         }
+    }
+
+    /// Ops whose kernels return a view of their input, which folding may apply to a stored weight.
+    static let layoutOps: Set<String> = ["Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity"]
+
+    /// A float32 copy of a 16-bit view with the same strides, in scratch buffer `slot`: the span of the
+    /// underlying storage the view covers is widened, so a transposed weight stays a transposed view
+    /// (which MatMul hands to BLAS without another copy).
+    private func widened(_ t: Tensor, slot: Int) -> Tensor {
+        guard t.strides.allSatisfy({ $0 >= 0 }), t.count > 0 else { return t.converted(to: .float32) }
+        let span = 1 + zip(t.shape, t.strides).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
+        let bytes = span * DType.float32.byteSize
+        while scratch.count <= slot { scratch.append(TensorStorage(byteCount: 0, zeroed: false)) }
+        if scratch[slot].byteCount < bytes { scratch[slot] = TensorStorage(byteCount: bytes, zeroed: false) }
+        ElementConversion.convert(UnsafeRawPointer(t.rawPointer), from: t.dtype, to: scratch[slot].pointer, as: .float32, count: span)
+        return Tensor(storage: scratch[slot], dtype: .float32, shape: t.shape, strides: t.strides)
     }
 
     private func planned(_ id: ValueID) -> Tensor? {

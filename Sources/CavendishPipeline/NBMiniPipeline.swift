@@ -66,13 +66,25 @@ public final class NBMiniPipeline: @unchecked Sendable {
 
     /// Whether graphs run from their memory plan (a switch for ablations).
     let memoryPlan: Bool
+    /// How the denoiser, reference encoder and decoder hold their weights (a switch for ablations).
+    let weightResidency: GraphExecutor.WeightResidency
+    /// Bytes of model weights held resident (denoisers, reference encoder, decoder; not the text encoder).
+    public var residentWeightBytes: Int {
+        var seen = Set<ObjectIdentifier>()
+        let held = ditWeights.values.flatMap(\.values) + Array(refWeights.values)
+        return decoder.residentBytes + held.reduce(0) { sum, t in seen.insert(ObjectIdentifier(t.storage)).inserted ? sum + t.storage.byteCount : sum }
+    }
 
     /// Loads the weights in `weightsDirectory` (checked against its manifest) and the text encoder in
-    /// `textEncoderDirectory`. `memoryPlan: false` lets every kernel allocate its outputs (an ablation).
+    /// `textEncoderDirectory`. `memoryPlan: false` lets every kernel allocate its outputs, and
+    /// `weightResidency: .stored` keeps the files' float16 weights as they are (both ablations; neither
+    /// changes the images).
     public init(weightsDirectory: String, textEncoderDirectory: String, presets: [Preset] = Preset.allCases,
-                backend: any KernelBackend, memoryPlan: Bool = true) throws {
+                backend: any KernelBackend, memoryPlan: Bool = true, weightResidency: GraphExecutor.WeightResidency = .widened) throws {
         self.backend = backend
         self.memoryPlan = memoryPlan
+        self.weightResidency = weightResidency
+        let resident = { (t: Tensor) in weightResidency == .stored ? t : t.converted(to: .float32) }
         let manifest = try WeightsManifest(directory: weightsDirectory)
         func load(_ name: String) throws -> NBMiniWeightFile {
             let file = try NBMiniWeightFile(path: try manifest.verified(name))
@@ -84,14 +96,14 @@ public final class NBMiniPipeline: @unchecked Sendable {
         let vae = try load("nb-mini-vae.h5")
         vaeConfig = try vae.config(VAEConfig.self)
         decoder = try GraphExecutor(graph: try NBMiniVAEDecoder(config: vaeConfig).graph(batch: 1, latentSize: 128 / vaeConfig.downsampling),
-                                    weights: vae.tensors, backend: backend, usesPlan: memoryPlan)
+                                    weights: vae.tensors, backend: backend, usesPlan: memoryPlan, residency: weightResidency)
         let ref = try load("nb-mini-refenc.h5")
         refConfig = try ref.config(ReferenceEncoderConfig.self)
-        refWeights = ref.tensors.mapValues { $0.converted(to: .float32) }
+        refWeights = ref.tensors.mapValues(resident)
         for preset in presets {
             let file = try load("nb-mini-\(preset.rawValue).h5")
             ditConfigs[preset] = try file.config(DiTConfig.self)
-            ditWeights[preset] = file.tensors.mapValues { $0.converted(to: .float32) }
+            ditWeights[preset] = file.tensors.mapValues(resident)
         }
         glyphs = try GlyphRenderer(atlasFile: try manifest.verified("glyph_atlas.h5"))
         text = try MiniLMTextEncoder(directory: textEncoderDirectory, backend: backend)
@@ -126,7 +138,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         case .conditioning: graph = try dit.conditioningGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
         case .step: graph = try dit.stepGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
         }
-        let d = try GraphExecutor(graph: graph, weights: weights, backend: backend, usesPlan: memoryPlan)
+        let d = try GraphExecutor(graph: graph, weights: weights, backend: backend, usesPlan: memoryPlan, residency: weightResidency)
         denoisers[key] = d
         return d
     }
@@ -150,7 +162,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         let key = "\(photos)/\(slot)"
         if let e = referenceEncoders[key] { return e }
         let e = try GraphExecutor(graph: try NBMiniReferenceEncoder(config: refConfig).graph(photos: photos, slot: slot),
-                                  weights: refWeights, backend: backend, usesPlan: memoryPlan)
+                                  weights: refWeights, backend: backend, usesPlan: memoryPlan, residency: weightResidency)
         referenceEncoders[key] = e
         return e
     }

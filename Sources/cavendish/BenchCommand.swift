@@ -1,6 +1,7 @@
 import ArgumentParser
 import CavendishBench
 import CavendishCPU
+import CavendishGraph
 import CavendishPipeline
 import Foundation
 
@@ -70,12 +71,18 @@ struct BenchCommand: ParsableCommand {
                 _ = try pipeline.generate(request)
                 switches["v2_seconds_conditioning_cache_\(cache ? "on" : "off")"] = Date().timeIntervalSince(t0)
             }
-            // Switches that need their own pipeline: materialized attention, no memory plan.
-            let variants: [(String, CPUBackend.Options, Bool)] = [("attention_materialized", { var o = CPUBackend.Options(); o.fusedAttention = false; return o }(), true),
-                                                                  ("memory_plan_off", CPUBackend.Options(), false)]
-            for (label, options, plan) in variants {
+            // Switches that need their own pipeline: materialized attention, no memory plan, 16-bit resident weights.
+            let materialized = { var o = CPUBackend.Options(); o.fusedAttention = false; return o }()
+            let variants: [(String, CPUBackend.Options, Bool, GraphExecutor.WeightResidency)] = [
+                ("attention_materialized", materialized, true, .widened),
+                ("memory_plan_off", CPUBackend.Options(), false, .widened),
+                ("weights_16bit_resident", CPUBackend.Options(), true, .stored),
+            ]
+            var weightBytes: [String: Int] = [:]
+            for (label, options, plan, residency) in variants {
                 let variant = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: [.v2],
-                                                 backend: CPUBackend(options: options), memoryPlan: plan)
+                                                 backend: CPUBackend(options: options), memoryPlan: plan, weightResidency: residency)
+                weightBytes["v2_\(residency.rawValue)"] = variant.residentWeightBytes
                 var request = NBMiniPipeline.Request(prompt: Self.prompts[0].replacingOccurrences(of: "<p1>", with: "a person"))
                 request.seed = 100
                 _ = try variant.generate(request)   // warm: graphs built, arenas allocated
@@ -101,7 +108,7 @@ struct BenchCommand: ParsableCommand {
                 "machine": ["cpu": machine.cpu, "threads": machine.threads, "openblas_core": machine.openblasCore,
                             "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv],
                 "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup, "switches": switches,
-                "peak_resident_bytes": peakBytes, "ours": ours, "peers": peers, "ratio_ours_over_peer": ratios,
+                "peak_resident_bytes": peakBytes, "resident_weight_bytes": weightBytes, "ours": ours, "peers": peers, "ratio_ours_over_peer": ratios,
             ]
             if json {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
@@ -115,9 +122,12 @@ struct BenchCommand: ParsableCommand {
             }
             print(String(format: "v2 is %.1fx faster than v1 (target >= 10); peak resident memory %.0f MB (target < 1000)", speedup,
                          Double(peakBytes) / 1e6))
-            print(String(format: "v2 switches: all on %.3f s; conditioning cache off %.3f s; attention materialized %.3f s; memory plan off %.3f s",
+            print(String(format: "v2 switches: all on %.3f s; conditioning cache off %.3f s; attention materialized %.3f s; memory plan off %.3f s; 16-bit resident weights %.3f s",
                          switches["v2_seconds_conditioning_cache_on"] ?? 0, switches["v2_seconds_conditioning_cache_off"] ?? 0,
-                         switches["v2_seconds_attention_materialized"] ?? 0, switches["v2_seconds_memory_plan_off"] ?? 0))
+                         switches["v2_seconds_attention_materialized"] ?? 0, switches["v2_seconds_memory_plan_off"] ?? 0,
+                         switches["v2_seconds_weights_16bit_resident"] ?? 0))
+            print(String(format: "v2 resident weights: %.1f MB widened to float32, %.1f MB kept 16-bit", Double(weightBytes["v2_widened"] ?? 0) / 1e6,
+                         Double(weightBytes["v2_stored"] ?? 0) / 1e6))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
                 var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
                 for contender in ["onnxruntime", "torch"] {

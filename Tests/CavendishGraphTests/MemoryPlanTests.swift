@@ -64,6 +64,23 @@ struct MemoryPlanTests {
         #expect(again.floats() == direct.floats())
     }
 
+    /// float16 weights kept 16-bit and widened on use give exactly the results of weights widened at
+    /// load (widening is exact), with about half the resident weight bytes.
+    @Test func storedHalfPrecisionWeightsChangeNothing() throws {
+        let g = try block().graph
+        var weights: [String: Tensor] = [:]
+        var rng = TorchRandomSource(seed: 6)
+        for w in g.weights { weights[w.name] = rng.normalTensor(shape: w.shape, std: 0.2).converted(to: .float16) }
+        let x = rng.normalTensor(shape: [2, 16, 32])
+        let widened = try GraphExecutor(graph: g, weights: weights, backend: CPUBackend())
+        let stored = try GraphExecutor(graph: g, weights: weights, backend: CPUBackend(), residency: .stored)
+        #expect(try stored.run([x])[0].floats() == (try widened.run([x])[0].floats()))
+        #expect(try stored.run([x])[0].floats() == (try widened.run([x])[0].floats()))
+        let weightBytes = g.weights.reduce(0) { $0 + Shape.count($1.shape) }
+        #expect(widened.residentBytes >= 4 * weightBytes)
+        #expect(stored.residentBytes < widened.residentBytes * 6 / 10, "\(stored.residentBytes) vs \(widened.residentBytes)")
+    }
+
     @Test func missingOrMisshapenWeightsAreClearErrors() throws {
         let g = try block().graph
         #expect(throws: GraphError.self) { try GraphExecutor(graph: g, weights: [:], backend: CPUBackend()) }

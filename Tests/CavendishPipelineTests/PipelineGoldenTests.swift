@@ -1,5 +1,6 @@
 import CavendishCPU
 import CavendishCore
+import CavendishGraph
 import CavendishIO
 import CavendishModels
 import CavendishPipeline
@@ -71,5 +72,21 @@ struct PipelineGoldenTests {
         let split = try pipeline.generate(request).latent.floats()
         let worst = zip(whole, split).map { abs($0 - $1) }.max() ?? 0
         #expect(worst <= 1e-5, "\(variant): max difference \(worst)")
+    }
+
+    /// Keeping the files' float16 weights 16-bit halves the resident weight bytes and gives the same
+    /// image bytes (widening float16 to float32 is exact).
+    @Test func sixteenBitResidentWeightsChangeNothing() throws {
+        let load = { (residency: GraphExecutor.WeightResidency) in
+            try NBMiniPipeline(weightsDirectory: Self.weights, textEncoderDirectory: Self.weights + "/text-encoder",
+                               presets: [.v2], backend: CPUBackend(), weightResidency: residency)
+        }
+        let widened = try load(.widened), stored = try load(.stored)
+        var request = NBMiniPipeline.Request(prompt: "a sign that says \"HI\" in the park")
+        request.steps = 2
+        request.seed = 7
+        #expect(try stored.generate(request).pixels == (try widened.generate(request).pixels))
+        #expect(stored.residentWeightBytes < widened.residentWeightBytes * 6 / 10,
+                "\(stored.residentWeightBytes) vs \(widened.residentWeightBytes) bytes")
     }
 }

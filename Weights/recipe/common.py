@@ -44,6 +44,19 @@ def save_checkpoint(stage: str, state: dict) -> None:
     os.replace(tmp, path)
 
 
+def atomic_write(path: str, write) -> None:
+    """Calls write(temporary path) beside `path`, then renames it over `path`: a reader never sees a
+    half-written file, and an interrupted run leaves the old one intact."""
+    root, ext = os.path.splitext(path)
+    tmp = f"{root}.tmp{os.getpid()}{ext}"
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+
+
 def load_checkpoint(stage: str):
     path = checkpoint_path(stage)
     if not os.path.exists(path):

@@ -3,7 +3,7 @@ import os, sys, time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np
 from PIL import Image, ImageDraw
-from recipe import world
+from recipe import common, world
 
 RUNS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "runs")
 
@@ -24,13 +24,13 @@ if __name__ == "__main__":
         cap = sc.captions[0]
         d.text((x + 1, y + 129), cap[:30], fill=(0, 0, 0))
         d.text((x + 1, y + 142), cap[30:60], fill=(0, 0, 0))
-    sheet.save(os.path.join(RUNS, "contact_sheet.png"))
+    common.atomic_write(os.path.join(RUNS, "contact_sheet.png"), lambda p: sheet.save(p, format="PNG"))
     refs = Image.new("RGB", (8 * 64, 4 * 64))
     for j in range(4):
         for k in range(8):
             kind = "person" if j < 3 else "pet"
             refs.paste(Image.fromarray(world.reference_photo(kind, "heldout", j, 1000 + k)), (k * 64, j * 64))
-    refs.save(os.path.join(RUNS, "reference_sheet.png"))
+    common.atomic_write(os.path.join(RUNS, "reference_sheet.png"), lambda p: refs.save(p, format="PNG"))
     t = time.time(); m = 0
     while time.time() - t < 5:
         world.render(world.sample_scene(10_000 + m, "train")); m += 1

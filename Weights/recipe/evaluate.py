@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pathlib
 import shutil
 import subprocess
 import sys
@@ -169,10 +170,10 @@ def main(argv=None):
             k = j * len(items) // cols
             grid.paste(Image.fromarray(items[k]["gt"]), (j * 128, 0))
             grid.paste(Image.fromarray(gens[k]), (j * 128, 128))
-        grid.save(os.path.join(a.out, f"grid_{preset}.png"))
+        common.atomic_write(os.path.join(a.out, f"grid_{preset}.png"), lambda p: grid.save(p, format="PNG"))
         print(preset, json.dumps(r))
-    with open(os.path.join(a.out, "results.json"), "w") as f:
-        json.dump(results, f, indent=2)
+    common.atomic_write(os.path.join(a.out, "results.json"),
+                        lambda p: pathlib.Path(p).write_text(json.dumps(results, indent=2) + "\n"))
     print("wrote", os.path.join(a.out, "results.json"))
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from recipe import glyph, schedule  # noqa: E402
+from recipe import common, glyph, schedule  # noqa: E402
 
 PRESETS = {"v1": dict(steps=50, guidance=4.0), "v2": dict(steps=8, guidance=3.0)}
 
@@ -115,15 +115,19 @@ def main():
     ap.add_argument("--ref-scale", type=float, default=1.0)
     ap.add_argument("--reference", action="append", default=[], help="pN=IMG[,IMG...]")
     ap.add_argument("--out", default="out.png")
+    ap.add_argument("--force", action="store_true", help="replace an existing --out")
     ap.add_argument("--source", default="weights", choices=["weights", "runs"])
     a = ap.parse_args()
+    if os.path.exists(a.out) and not a.force:
+        raise SystemExit(f"{a.out} exists; pass --force to replace it")
     torch.set_num_threads(1)
     refs = {}
     for spec in a.reference:
         name, files = spec.split("=", 1)
         refs[int(name.lstrip("<p").rstrip(">"))] = [np.asarray(Image.open(f).convert("RGB")) for f in files.split(",")]
     pipe = Pipeline(a.preset, source=a.source)
-    Image.fromarray(pipe.generate(a.prompt, refs, a.seed, a.steps, a.guidance, a.ref_scale)).save(a.out)
+    img = Image.fromarray(pipe.generate(a.prompt, refs, a.seed, a.steps, a.guidance, a.ref_scale))
+    common.atomic_write(a.out, lambda p: img.save(p, format="PNG"))
     print("wrote", a.out)
 
 
