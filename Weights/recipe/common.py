@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import pathlib
 import time
 
 import torch
@@ -55,6 +56,15 @@ def atomic_write(path: str, write) -> None:
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+def record_metrics(key: str, value) -> None:
+    """Stores evaluation figures under manifest["metrics"][key] (the manifest export.py wrote)."""
+    path = os.path.join(WEIGHTS, "manifest.json")
+    with open(path) as f:
+        manifest = json.load(f)
+    manifest.setdefault("metrics", {})[key] = value
+    atomic_write(path, lambda p: pathlib.Path(p).write_text(json.dumps(manifest, indent=2) + "\n"))
 
 
 def load_checkpoint(stage: str):

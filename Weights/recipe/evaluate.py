@@ -174,7 +174,8 @@ def main(argv=None):
         print(preset, json.dumps(r))
     common.atomic_write(os.path.join(a.out, "results.json"),
                         lambda p: pathlib.Path(p).write_text(json.dumps(results, indent=2) + "\n"))
-    print("wrote", os.path.join(a.out, "results.json"))
+    common.record_metrics("evaluation", {k: v for k, v in results.items() if k in ("vae", "presets", "judges_on_ground_truth", "prompt_set")})
+    print("wrote", os.path.join(a.out, "results.json"), "and its figures into manifest.json")
 
 
 if __name__ == "__main__":

@@ -143,7 +143,8 @@ def main(argv=None):
     common.atomic_write(os.path.join(a.out, "grid_library.png"), lambda p: grid.save(p, format="PNG"))
     common.atomic_write(os.path.join(a.out, "library_references.json"),
                         lambda p: pathlib.Path(p).write_text(json.dumps(results, indent=2) + "\n"))
-    print("wrote", os.path.join(a.out, "library_references.json"))
+    common.record_metrics("library_references", {"modes": results["modes"], "chance": results["chance"], "library": results["library"]})
+    print("wrote", os.path.join(a.out, "library_references.json"), "and its figures into manifest.json")
 
 
 if __name__ == "__main__":
