@@ -26,10 +26,10 @@ from .models.refenc import ReferenceEncoder, RefEncoderConfig
 from .models.textenc import TextEncoder
 
 DEFAULTS = {
-    "denoiser-v1": dict(total_steps=5500, batch=16, lr=3e-4, warmup=200, ema=0.999, num_scenes=20000,
+    "denoiser-v1": dict(total_steps=2800, batch=16, lr=3e-4, warmup=200, ema=0.999, num_scenes=20000,
                         p_drop_both=0.1, p_drop_text=0.05, p_drop_ref=0.05, p_text=0.5,
                         checkpoint_seconds=300, seed=2, allow_unfinished=0, bf16=1),
-    "denoiser-v2": dict(total_steps=1500, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
+    "denoiser-v2": dict(total_steps=600, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
                         w_min=1.0, w_max=5.0, p_grid_t=0.5, grid_steps=8, p_text=0.5,
                         checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1),
 }

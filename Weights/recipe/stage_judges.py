@@ -19,7 +19,7 @@ from . import common, data, world
 from .models.judge import Judge
 
 STAGE = "judges"
-DEFAULTS = dict(total_steps=3000, batch=32, lr=1e-3, checkpoint_seconds=300, seed=4, eval_every=500)
+DEFAULTS = dict(total_steps=1500, batch=32, lr=1e-3, checkpoint_seconds=300, seed=4, eval_every=500)
 HELDOUT = [("person", i) for i in range(world.NUM_IDENTITIES[("heldout", "person")])] + \
           [("pet", i) for i in range(world.NUM_IDENTITIES[("heldout", "pet")])]
 
