@@ -42,6 +42,11 @@ enum FastMath {
         cav_exp_shifted(source, destination, count, 0)
     }
 
+    /// `destination[i] = GELU(source[i])` (the exact, erf form) for `count` elements, vectorized (CVectorMath).
+    static func gelu(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+        cav_gelu(source, destination, count)
+    }
+
     /// `row[i] = exp(row[i] - shift)` in place, returning the sum of the results.
     ///
     /// The sum is a separate pass on purpose: accumulating it inside the exp loop made the loop about 6x

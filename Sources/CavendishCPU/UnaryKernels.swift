@@ -37,7 +37,7 @@ enum UnaryKernels {
         case "Cos": return map { Foundation.cos($0) }
         case "Gelu":
             switch try call.attributes.string("approximate", "none") {
-            case "none": return map { 0.5 * $0 * (1 + Foundation.erf($0 * 0.70710678118654752)) }
+            case "none": return FastMath.gelu
             case "tanh":
                 return map { x in
                     0.5 * x * (1 + Foundation.tanh(0.79788456080286536 * (x + 0.044715 * x * x * x)))

@@ -41,6 +41,10 @@ public final class GraphExecutor: @unchecked Sendable {
     private var scratch: [TensorStorage] = []
     /// Bytes held by weights and weight-only results between runs.
     public let residentBytes: Int
+    /// When set, runs add each node's wall time to `secondsByOp` (for benchmarks' breakdowns).
+    public var profiling = false
+    /// Seconds spent in each op type over the profiled runs.
+    public private(set) var secondsByOp: [String: Double] = [:]
 
     /// Whether kernels write into the planned arena (off: every output is allocated, for ablations).
     public let usesPlan: Bool
@@ -116,6 +120,8 @@ public final class GraphExecutor: @unchecked Sendable {
                                         attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count)
             if usesPlan { call.outputBuffers = node.outputs.map { planned($0) } }
             let outs: [Tensor]
+            let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+            defer { if profiling { secondsByOp[node.op, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 } }
             do { outs = try backend.run(call) } catch {
                 throw GraphError("node \(node.name.isEmpty ? node.op : node.name) (\(node.op)): \(error)")
             }

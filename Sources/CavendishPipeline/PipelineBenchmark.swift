@@ -4,16 +4,35 @@ import Foundation
 /// Component timings of a loaded pipeline, on the inputs the peers' benchmark script uses: one denoiser
 /// evaluation at batch 1 (48 text tokens, one person's 8 reference tokens) and one VAE decode.
 public struct PipelineBenchmark: Sendable {
-    /// Median milliseconds of one denoiser evaluation of `preset`.
-    public static func denoiserStepMilliseconds(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> Double {
+    /// Seeded denoiser inputs: 48 text tokens and one person's 8 reference tokens, batch 1.
+    static func denoiserInputs(_ preset: NBMiniPipeline.Preset) -> [Tensor] {
         var source = TorchRandomSource(seed: 0)
         let x = source.normalTensor(shape: [1, 4, 32, 32]), text = source.normalTensor(shape: [1, 48, 384])
         let ref = source.normalTensor(shape: [1, 8, 256])
         let ones = { (n: Int) in Tensor(shape: [1, n], dtype: .bool, values: [UInt8](repeating: 1, count: n)) }
         var inputs = [x, Tensor(shape: [1], floats: [0.5]), text, ones(48), ref, ones(8), Tensor(scalar: 1)]
         if preset == .v2 { inputs += [Tensor(zeros: [1, 1, 128, 128]), Tensor(shape: [1], floats: [3])] }
+        return inputs
+    }
+
+    /// Median milliseconds of one denoiser evaluation of `preset`.
+    public static func denoiserStepMilliseconds(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> Double {
+        let inputs = denoiserInputs(preset)
         let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
         return try median(runs) { _ = try denoiser.run(inputs) }
+    }
+
+    /// Milliseconds per denoiser evaluation spent in each op type (the same inputs as
+    /// `denoiserStepMilliseconds`), largest first.
+    public static func denoiserProfile(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> [(op: String, milliseconds: Double)] {
+        let inputs = denoiserInputs(preset)
+        let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
+        _ = try denoiser.run(inputs)
+        denoiser.profiling = true
+        defer { denoiser.profiling = false }
+        let before = denoiser.secondsByOp
+        for _ in 0..<runs { _ = try denoiser.run(inputs) }
+        return denoiser.secondsByOp.map { ($0.key, ($0.value - (before[$0.key] ?? 0)) * 1000 / Double(runs)) }.sorted { $0.1 > $1.1 }
     }
 
     /// Median milliseconds of one VAE decode of a [1, 4, 32, 32] latent.

@@ -95,6 +95,7 @@ struct BenchCommand: ParsableCommand {
                 "dit_v2_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v2),
                 "vae_decode_ms": try PipelineBenchmark.decodeMilliseconds(pipeline),
             ]
+            let profile = try PipelineBenchmark.denoiserProfile(pipeline, preset: .v2)
             var peers: [String: Any] = [:]
             if !noPeers { peers = try Self.runPeers(threads: MachineInfo.current().threads) }
             var ratios: [String: [String: Double]] = [:]
@@ -108,7 +109,8 @@ struct BenchCommand: ParsableCommand {
                 "machine": ["cpu": machine.cpu, "threads": machine.threads, "openblas_core": machine.openblasCore,
                             "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv],
                 "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup, "switches": switches,
-                "peak_resident_bytes": peakBytes, "resident_weight_bytes": weightBytes, "ours": ours, "peers": peers, "ratio_ours_over_peer": ratios,
+                "peak_resident_bytes": peakBytes, "resident_weight_bytes": weightBytes, "ours": ours,
+                "dit_v2_step_ms_by_op": profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds }, "peers": peers, "ratio_ours_over_peer": ratios,
             ]
             if json {
                 print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
@@ -128,6 +130,7 @@ struct BenchCommand: ParsableCommand {
                          switches["v2_seconds_weights_16bit_resident"] ?? 0))
             print(String(format: "v2 resident weights: %.1f MB widened to float32, %.1f MB kept 16-bit", Double(weightBytes["v2_widened"] ?? 0) / 1e6,
                          Double(weightBytes["v2_stored"] ?? 0) / 1e6))
+            print("DiT v2 step by op (ms): " + profile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
                 var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
                 for contender in ["onnxruntime", "torch"] {

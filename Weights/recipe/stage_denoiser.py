@@ -145,7 +145,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         step, metrics = ck["step"], ck.get("metrics", {})
         cfg = {**ck["train_config"], **(overrides or {})}
         torch.set_rng_state(ck["torch_rng"])
-        if ck.get("done"):
+        if ck.get("done") and step >= cfg["total_steps"]:
             print(f"[{variant}] already done at step {step}")
             return True
         print(f"[{variant}] resuming at step {step}/{cfg['total_steps']}")
