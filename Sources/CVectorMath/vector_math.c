@@ -61,3 +61,7 @@ void cav_gelu(const float *src, float *dst, ptrdiff_t n) {
         dst[i] = x != x ? x : y;
     }
 }
+
+void cav_sigmoid(const float *src, float *dst, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) dst[i] = 1.0f / (1.0f + cav_expf(-src[i]));
+}

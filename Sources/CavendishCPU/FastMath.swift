@@ -47,6 +47,11 @@ enum FastMath {
         cav_gelu(source, destination, count)
     }
 
+    /// `destination[i] = 1 / (1 + exp(-source[i]))` for `count` elements, vectorized (CVectorMath).
+    static func sigmoid(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
+        cav_sigmoid(source, destination, count)
+    }
+
     /// `row[i] = exp(row[i] - shift)` in place, returning the sum of the results.
     ///
     /// The sum is a separate pass on purpose: accumulating it inside the exp loop made the loop about 6x

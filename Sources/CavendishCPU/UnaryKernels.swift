@@ -29,7 +29,7 @@ enum UnaryKernels {
     static func function(_ call: KernelInvocation) throws -> Function {
         switch call.op {
         case "Exp": return FastMath.exp
-        case "Sigmoid": return map { 1 / (1 + Foundation.exp(-$0)) }
+        case "Sigmoid": return FastMath.sigmoid
         case "Tanh": return map { Foundation.tanh($0) }
         case "Erf": return map { Foundation.erf($0) }
         case "Sqrt": return map { $0.squareRoot() }

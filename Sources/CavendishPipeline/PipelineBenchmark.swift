@@ -42,7 +42,8 @@ public struct PipelineBenchmark: Sendable {
         return try median(runs) { _ = try pipeline.decoder.run([z]) }
     }
 
-    static func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
+    /// Median milliseconds of `runs` calls of `body`, after one untimed warm-up call.
+    public static func median(_ runs: Int, _ body: () throws -> Void) throws -> Double {
         try body()
         var times: [Double] = []
         for _ in 0..<max(runs, 1) {

@@ -61,15 +61,14 @@ struct BenchCommand: ParsableCommand {
             }
             // Peak memory of one resident pipeline, before the ablation pipelines below are loaded.
             let peakBytes = PipelineBenchmark.peakResidentBytes()
-            // Switch: the per-image conditioning cache (text and reference keys/values computed once).
+            // Switches, each the median of 5 v2 images after a warm-up one. First the per-image conditioning
+            // cache (text and reference keys/values computed once).
             var switches: [String: Double] = [:]
             for cache in [true, false] {
                 var request = NBMiniPipeline.Request(prompt: Self.prompts[0].replacingOccurrences(of: "<p1>", with: "a person"))
                 request.seed = 100
                 request.cacheConditioning = cache
-                let t0 = Date()
-                _ = try pipeline.generate(request)
-                switches["v2_seconds_conditioning_cache_\(cache ? "on" : "off")"] = Date().timeIntervalSince(t0)
+                switches["v2_seconds_conditioning_cache_\(cache ? "on" : "off")"] = try PipelineBenchmark.median(5) { _ = try pipeline.generate(request) } / 1000
             }
             // Switches that need their own pipeline: materialized attention, no memory plan, 16-bit resident weights.
             let materialized = { var o = CPUBackend.Options(); o.fusedAttention = false; return o }()
@@ -85,10 +84,7 @@ struct BenchCommand: ParsableCommand {
                 weightBytes["v2_\(residency.rawValue)"] = variant.residentWeightBytes
                 var request = NBMiniPipeline.Request(prompt: Self.prompts[0].replacingOccurrences(of: "<p1>", with: "a person"))
                 request.seed = 100
-                _ = try variant.generate(request)   // warm: graphs built, arenas allocated
-                let t0 = Date()
-                _ = try variant.generate(request)
-                switches["v2_seconds_\(label)"] = Date().timeIntervalSince(t0)
+                switches["v2_seconds_\(label)"] = try PipelineBenchmark.median(5) { _ = try variant.generate(request) } / 1000
             }
             let ours: [String: Double] = [
                 "dit_v1_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v1),

@@ -11,4 +11,7 @@ void cav_exp_shifted(const float *src, float *dst, ptrdiff_t n, float shift);
 /// where GELU is ~1e-30) and absolute error below 4e-7 (src may equal dst).
 void cav_gelu(const float *src, float *dst, ptrdiff_t n);
 
+/// dst[i] = 1 / (1 + exp(-src[i])) with the exp above (src may equal dst).
+void cav_sigmoid(const float *src, float *dst, ptrdiff_t n);
+
 #endif
