@@ -12,9 +12,10 @@ public struct GraphError: Error, CustomStringConvertible, Sendable {
 /// Runs a graph on a backend with weights that stay resident between runs.
 ///
 /// Loading checks every weight's presence and shape, converts weights to the graph's element types
-/// (or, with `WeightResidency.stored`, keeps 16-bit weights as they are), and evaluates once the nodes that depend only on weights and constants (such as the transposes
-/// `GraphBuilder.linear` adds). Each run then executes the remaining nodes with their outputs written
-/// into one arena laid out by `MemoryPlan`.
+/// (or, with `WeightResidency.stored`, keeps 16-bit weights as they are), and evaluates once the nodes
+/// that depend only on weights and constants (such as the transposes `GraphBuilder.linear` adds). Each
+/// run then executes the remaining nodes with their outputs written into one arena laid out by
+/// `MemoryPlan`.
 public final class GraphExecutor: @unchecked Sendable {
     /// How weights are held between runs.
     public enum WeightResidency: String, Sendable, CaseIterable {
