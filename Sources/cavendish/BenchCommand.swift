@@ -103,7 +103,9 @@ struct BenchCommand: ParsableCommand {
             let machine = MachineInfo.current()
             let report: [String: Any] = [
                 "machine": ["cpu": machine.cpu, "threads": machine.threads, "openblas_core": machine.openblasCore,
-                            "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv],
+                            "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv,
+                            "OPENBLAS_THREAD_TIMEOUT": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "unset",
+                            "CAVENDISH_BLAS_SPLIT": ProcessInfo.processInfo.environment["CAVENDISH_BLAS_SPLIT"] ?? "unset"],
                 "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup, "switches": switches,
                 "peak_resident_bytes": peakBytes, "resident_weight_bytes": weightBytes, "ours": ours,
                 "dit_v2_step_ms_by_op": profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds }, "peers": peers, "ratio_ours_over_peer": ratios,
