@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import hashlib
 import json
 import os
 import platform
@@ -144,14 +143,6 @@ def check_weights(weights_dir):
                       "`python3 Weights/recipe/export.py` or pass --weights-dir", 2)
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def load_models(weights_dir):
     """The recipe's own loader (Weights/recipe/weights.py): float16 datasets -> float32 state dict."""
     sys.path.insert(0, os.path.join(ROOT, "Weights"))
@@ -175,7 +166,7 @@ def load_models(weights_dir):
         except (OSError, KeyError, ValueError, TypeError, RuntimeError) as e:
             raise Failure(f"cannot load {path} into the recipe's module: {type(e).__name__}: {e}", 2)
         info[FILES[key]] = {"training_steps": int(attrs["training_steps"]) if "training_steps" in attrs else None,
-                            "storage_dtype": str(attrs.get("storage_dtype", "?")), "sha256": sha256(path)}
+                            "storage_dtype": str(attrs.get("storage_dtype", "?")), "sha256": common.sha256(path)}
         log(f"loaded {FILES[key]} ({sum(p.numel() for p in models[key].parameters()) / 1e6:.2f} M parameters)")
     return models, info
 

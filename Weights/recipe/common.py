@@ -1,6 +1,7 @@
 """Shared training plumbing: run folder, device choice, atomic checkpoints, JSONL logs, timers."""
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -43,6 +44,15 @@ def save_checkpoint(stage: str, state: dict) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def sha256(path: str) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def atomic_write(path: str, write) -> None:

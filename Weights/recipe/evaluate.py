@@ -85,6 +85,20 @@ def text_read(img: np.ndarray, text: str) -> bool:
     return (ocr_word(img, text) or "") == text.replace(" ", "")
 
 
+def identity_top1(id_j, images: list, labels: list) -> float:
+    """Share of subjects the identity judge names right (among the held-out identities), from the crop
+    at each subject's ground-truth box; labels[i] are image i's world labels."""
+    from recipe import stage_judges
+    crops, ys = [], []
+    for img, labs in zip(images, labels):
+        for lab in labs:
+            crops.append(stage_judges.crop_subject(img, lab["box"]))
+            ys.append(stage_judges.HELDOUT.index((lab["kind"], lab["index"])))
+    with torch.no_grad():
+        pred = id_j(data.to_tensor(crops))["identity"].argmax(1).numpy()
+    return float(np.mean(pred == np.array(ys)))
+
+
 def kid(fa: np.ndarray, fb: np.ndarray) -> float:
     d = fa.shape[1]
     k = lambda a, b: (a @ b.T / d + 1) ** 3  # noqa: E731
@@ -144,7 +158,9 @@ def main(argv=None):
         o = scene_j(data.to_tensor([it["gt"] for it in items]))
         results["judges_on_ground_truth"] = {
             "setting_acc": float(np.mean([world.SETTINGS[j] == it["scene"].setting for j, it in zip(o["setting"].argmax(1).tolist(), items)])),
-            "style_acc": float(np.mean([world.STYLES[j] == it["scene"].style for j, it in zip(o["style"].argmax(1).tolist(), items)]))}
+            "style_acc": float(np.mean([world.STYLES[j] == it["scene"].style for j, it in zip(o["style"].argmax(1).tolist(), items)])),
+            **{f"identity_top1_{n}_subjects": identity_top1(id_j, [it["gt"] for it in items if it["n"] == n],
+                                                            [it["labels"] for it in items if it["n"] == n]) for n in (1, 2, 3)}}
     os.makedirs(a.out, exist_ok=True)
     results["vae"] = evaluate_vae()
     print("vae", json.dumps(results["vae"]))
@@ -169,16 +185,8 @@ def main(argv=None):
             r["style_acc"] = float(np.mean([world.STYLES[j] == it["scene"].style for j, it in zip(o["style"].argmax(1).tolist(), items)]))
             r["kid_x1000"] = 1000 * kid(feats(gens), feats([it["gt"] for it in items]))
             for n in (1, 2, 3):
-                crops, ys = [], []
-                for g, it in zip(gens, items):
-                    if it["n"] != n:
-                        continue
-                    for lab in it["labels"]:
-                        crops.append(stage_judges.crop_subject(g, lab["box"]))
-                        ys.append(stage_judges.HELDOUT.index((lab["kind"], lab["index"])))
-                with torch.no_grad():
-                    pred = id_j(data.to_tensor(crops))["identity"].argmax(1).numpy()
-                r[f"identity_top1_{n}_subjects"] = float(np.mean(pred == np.array(ys)))
+                r[f"identity_top1_{n}_subjects"] = identity_top1(
+                    id_j, [g for g, it in zip(gens, items) if it["n"] == n], [it["labels"] for it in items if it["n"] == n])
         results["presets"][preset] = r
         cols = min(8, len(items))
         grid = Image.new("RGB", (cols * 128, 2 * 128))

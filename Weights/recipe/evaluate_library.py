@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from recipe import common, data, stage_judges, world  # noqa: E402
+from recipe import common, evaluate, stage_judges, world  # noqa: E402
 
 ROOT = os.path.dirname(common.WEIGHTS)
 
@@ -113,21 +113,13 @@ def main(argv=None):
             gens["hand"].append(np.asarray(Image.open(out).convert("RGB")))
             print(f"{len(used)}/{len(items)} {it['prompt']}", flush=True)
         run([a.cavendish, "library", "disconnect", a.library], env)
+    labels = [world.render(it["scene"])[1] for it in items]
     for mode, imgs in gens.items():
         r = {}
         for n in (1, 2):
-            crops, ys = [], []
-            for g, it in zip(imgs, items):
-                if it["n"] != n:
-                    continue
-                _, labels = world.render(it["scene"])
-                for lab in labels:
-                    crops.append(stage_judges.crop_subject(g, lab["box"]))
-                    ys.append(stage_judges.HELDOUT.index((lab["kind"], lab["index"])))
-            with torch.no_grad():
-                pred = id_j(data.to_tensor(crops))["identity"].argmax(1).numpy()
-            r[f"identity_top1_{n}_subjects"] = float(np.mean(pred == np.array(ys)))
-            r[f"subjects_{n}"] = len(ys)
+            pick = [k for k, it in enumerate(items) if it["n"] == n]
+            r[f"identity_top1_{n}_subjects"] = evaluate.identity_top1(id_j, [imgs[k] for k in pick], [labels[k] for k in pick])
+            r[f"subjects_{n}"] = sum(len(labels[k]) for k in pick)
         results["modes"][mode] = r
         print(mode, json.dumps(r))
     results["chance"] = 1 / len(stage_judges.HELDOUT)

