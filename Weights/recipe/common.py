@@ -114,6 +114,26 @@ def step_seed(stage: str, step: int, salt: int = 0) -> int:
     return h % (1 << 62)
 
 
+class Checkpointer:
+    """When a stage saves: every `seconds` of wall time, and once more when the deadline passes (the stage
+    then returns, to be resumed by the same command)."""
+
+    def __init__(self, stage: str, seconds: float, deadline: "Deadline", save):
+        self.stage, self.seconds, self.deadline, self.save = stage, seconds, deadline, save
+        self.last = time.time()
+
+    def should_stop(self, step: int) -> bool:
+        """Call once per step: saves when due; True when the time budget is spent (checkpoint written)."""
+        if self.deadline.passed():
+            self.save()
+            print(f"[{self.stage}] time budget reached at step {step}; checkpoint saved", flush=True)
+            return True
+        if time.time() - self.last > self.seconds:
+            self.save()
+            self.last = time.time()
+        return False
+
+
 class Deadline:
     def __init__(self, hours: float | None):
         self.end = time.time() + hours * 3600 if hours else None

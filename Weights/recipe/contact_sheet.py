@@ -1,7 +1,6 @@
 """Write runs/contact_sheet.png (a grid of world renders with captions printed) and time the generator."""
 import os, sys, time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-import numpy as np
 from PIL import Image, ImageDraw
 from recipe import common, world
 

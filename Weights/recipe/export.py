@@ -21,7 +21,6 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
-import torch  # noqa: E402
 
 from recipe import common, glyph, world  # noqa: E402
 

@@ -28,11 +28,21 @@ from .models.textenc import TextEncoder
 DEFAULTS = {
     "denoiser-v1": dict(total_steps=2800, batch=16, lr=3e-4, warmup=200, ema=0.999, num_scenes=20000,
                         p_drop_both=0.1, p_drop_text=0.05, p_drop_ref=0.05, p_text=0.5,
-                        checkpoint_seconds=300, seed=2, allow_unfinished=0, bf16=1),
+                        checkpoint_seconds=300, seed=2, allow_unfinished=0, bf16=1, min_snr=0.0),
     "denoiser-v2": dict(total_steps=600, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
                         w_min=1.0, w_max=5.0, p_grid_t=0.5, grid_steps=8, p_text=0.5,
-                        checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1),
+                        checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1, min_snr=0.0),
 }
+
+
+def loss_weight(t: torch.Tensor, gamma: float) -> torch.Tensor:
+    """Per-sample weight of the v-loss. gamma > 0: Min-SNR-gamma (Hang et al. 2023), min(SNR, gamma) / (SNR + 1),
+    which stops the nearly clean timesteps from dominating the gradient; gamma = 0: uniform."""
+    if gamma <= 0:
+        return torch.ones_like(t)
+    a, s = schedule.alpha_sigma(t)
+    snr = (a / s) ** 2
+    return snr.clamp(max=gamma) / (snr + 1)
 
 
 class LatentCache:
@@ -143,7 +153,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         ema_dit.load_state_dict(ck["ema_dit"]); ema_ref.load_state_dict(ck["ema_ref"])
         opt.load_state_dict(ck["optimizer"])
         step, metrics = ck["step"], ck.get("metrics", {})
-        cfg = {**ck["train_config"], **(overrides or {})}
+        cfg = {**DEFAULTS[variant], **ck["train_config"], **(overrides or {})}
         torch.set_rng_state(ck["torch_rng"])
         if ck.get("done") and step >= cfg["total_steps"]:
             print(f"[{variant}] already done at step {step}")
@@ -163,7 +173,8 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
             "torch_rng": torch.get_rng_state(), "generator_version": world.GENERATOR_VERSION,
             "vae_tag": vae_tag, "metrics": metrics})
 
-    last_save, t0, seen = time.time(), time.time(), 0
+    checkpointer = common.Checkpointer(variant, cfg["checkpoint_seconds"], deadline, save)
+    t0, seen = time.time(), 0
     while step < total:
         r = random.Random(common.step_seed(variant, step))
         B = cfg["batch"]
@@ -206,7 +217,8 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
             if train_ref:
                 rt, rm = ref(photos, pmask)
             v = dit(xt, t, text, tmask, rt, rm, 1.0, gmap, w)
-        loss = ((v.float() - target.float()) ** 2).mean()
+        per_sample = ((v.float() - target.float()) ** 2).mean(dim=(1, 2, 3))
+        loss = (loss_weight(t, cfg["min_snr"]) * per_sample).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -219,15 +231,10 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         seen += 1
         if step % 10 == 0:
             dt = time.time() - t0
-            log.write(step=step, loss=loss.item(), grad_norm=float(gn), lr=lr, steps_per_s=seen / dt,
+            log.write(step=step, loss=loss.item(), v_mse=per_sample.mean().item(), grad_norm=float(gn), lr=lr, steps_per_s=seen / dt,
                       cache_filled=int(cache.filled.sum()))
             t0, seen = time.time(), 0
-        if time.time() - last_save > cfg["checkpoint_seconds"]:
-            save()
-            last_save = time.time()
-        if deadline.passed():
-            save()
-            print(f"[{variant}] time budget reached at step {step}; checkpoint saved")
+        if checkpointer.should_stop(step):
             return False
     save(done=True)
     log.write(step=step, done=1)

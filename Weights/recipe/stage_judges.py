@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import random
-import time
 
 import numpy as np
 import torch
@@ -110,7 +109,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
                                        "train_config": cfg, "torch_rng": torch.get_rng_state(),
                                        "generator_version": world.GENERATOR_VERSION, "metrics": metrics})
 
-    last = time.time()
+    checkpointer = common.Checkpointer(STAGE, cfg["checkpoint_seconds"], deadline, save)
     total = cfg["total_steps"]
     while step < total:
         lr = common.cosine_lr(step, total, cfg["lr"])
@@ -130,11 +129,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
         if step % cfg["eval_every"] == 0 or step == total:
             metrics = evaluate(scene_j, id_j)
             log.write(step=step, **metrics)
-        if time.time() - last > cfg["checkpoint_seconds"]:
-            save()
-            last = time.time()
-        if deadline.passed():
-            save()
+        if checkpointer.should_stop(step):
             return False
     save(done=True)
     return True

@@ -66,7 +66,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
         common.save_checkpoint(STAGE, state)
 
     metrics = ck.get("metrics", {}) if ck else {}
-    last_save = time.time()
+    checkpointer = common.Checkpointer(STAGE, cfg["checkpoint_seconds"], deadline, save)
     t0, seen = time.time(), 0
     while step < total:
         full = step >= cfg["full_res_from"] * total
@@ -95,12 +95,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
             metrics["heldout_psnr_db"] = evaluate(model, device)
             metrics["psnr_step"] = step
             log.write(step=step, heldout_psnr_db=metrics["heldout_psnr_db"])
-        if time.time() - last_save > cfg["checkpoint_seconds"]:
-            save()
-            last_save = time.time()
-        if deadline.passed():
-            save()
-            print(f"[vae] time budget reached at step {step}; checkpoint saved")
+        if checkpointer.should_stop(step):
             return False
     shift, std = latent_stats(model, device)
     model.config.shift_factor = shift
