@@ -23,6 +23,7 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
 from recipe import common, glyph, world  # noqa: E402
+from recipe.train import STAGES  # noqa: E402
 
 MANIFEST = os.path.join(common.WEIGHTS, "manifest.json")
 
@@ -84,6 +85,9 @@ def main(argv=None):
         stages[variant] = {"done": bool(ck.get("done")), "step": ck["step"], "metrics": ck.get("metrics", {}),
                            "hours": round(stage_hours(variant), 3),
                            "train_config": ck["train_config"]}
+    # Runs set aside (renamed runs/<stage>-<why>) spent training time too, so the total counts them.
+    superseded = sorted(d for d in os.listdir(common.RUNS) if d not in STAGES and d.startswith(tuple(STAGES))
+                        and os.path.isdir(os.path.join(common.RUNS, d)))
     atlas = os.path.relpath(glyph.ATLAS_PATH, common.WEIGHTS)
     from recipe.models import textenc
     done = all(s.get("done") for s in stages.values()) and len(stages) == 3
@@ -102,7 +106,8 @@ def main(argv=None):
                      "v1_sampler": "DDIM eta=0, 50 steps, classifier-free guidance",
                      "v2_sampler": "DDIM eta=0, <= 8 steps, one evaluation per step, distilled guidance input"},
         "stages": stages,
-        "training_hours_total": round(sum(stage_hours(s) for s in ("vae", "denoiser-v1", "denoiser-v2", "judges")), 3),
+        "training_hours_total": round(sum(stage_hours(s) for s in STAGES + superseded), 3),
+        "superseded_runs": {s: round(stage_hours(s), 3) for s in superseded},
         "total_bytes": sum(f["bytes"] for f in files),
     }
     tmp = MANIFEST + ".tmp"
