@@ -73,6 +73,10 @@ def main(argv=None):
         stages["vae"] = {"done": bool(vck.get("done")), "step": vck["step"], "metrics": vck.get("metrics", {}),
                          "hours": round(stage_hours("vae"), 3),
                          "train_config": vck["train_config"]}
+    rck = common.load_checkpoint("refenc")
+    if rck is not None:   # its encoder ships inside the v1 checkpoint (frozen there); here its record
+        stages["refenc"] = {"done": bool(rck.get("done")), "step": rck["step"], "metrics": rck.get("metrics", {}),
+                            "hours": round(stage_hours("refenc"), 3), "train_config": rck["train_config"]}
     for variant, fname in (("denoiser-v1", "nb-mini-v1.h5"), ("denoiser-v2", "nb-mini-v2.h5")):
         ck = common.load_checkpoint(variant)
         if ck is None or not (ck.get("done") or args.allow_unfinished):
@@ -84,13 +88,13 @@ def main(argv=None):
                                   ck["step"], args.dtype, {}))
         stages[variant] = {"done": bool(ck.get("done")), "step": ck["step"], "metrics": ck.get("metrics", {}),
                            "hours": round(stage_hours(variant), 3),
-                           "train_config": ck["train_config"]}
+                           "train_config": ck["train_config"], "reference_encoder": ck.get("ref_source", "joint")}
     # Runs set aside (renamed runs/<stage>-<why>) spent training time too, so the total counts them.
     superseded = sorted(d for d in os.listdir(common.RUNS) if d not in STAGES and d.startswith(tuple(STAGES))
                         and os.path.isdir(os.path.join(common.RUNS, d)))
     atlas = os.path.relpath(glyph.ATLAS_PATH, common.WEIGHTS)
     from recipe.models import textenc
-    done = all(s.get("done") for s in stages.values()) and len(stages) == 3
+    done = all(s.get("done") for s in stages.values()) and {"vae", "denoiser-v1", "denoiser-v2"} <= stages.keys()
     manifest = {
         "status": "trained" if done else "PREVIEW: some stages unfinished (see stages); formats final, values not",
         "model": "NB-mini",

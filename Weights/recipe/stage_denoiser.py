@@ -3,8 +3,10 @@
 Training uses bfloat16 autocast for matmuls/convs (float32 master weights, EMA, attention and loss;
 `--set bf16=0` for pure float32): about 1.7x faster on CPUs with AVX512-BF16.
 
-v1: DiT (no glyph) + reference encoder trained jointly from scratch for v-prediction on the cosine
-    schedule, with condition dropout for classifier-free guidance; sampled with DDIM 50 + CFG.
+v1: DiT (no glyph) trained from scratch for v-prediction on the cosine schedule, with condition dropout
+    for classifier-free guidance; sampled with DDIM 50 + CFG. The reference encoder comes from the
+    `refenc` stage and stays frozen but for its placeholder slots (`pretrained_ref=1`; 0 trains it
+    jointly from scratch, which left its tokens identity-blind).
 v2: initialised from v1's EMA weights; adds glyph tokens and a guidance-scale input; trained on
     target  v* = v_true + (w - 1) * (v1(x_t, c) - v1(x_t, null))  with the frozen v1 EMA as teacher
     (guidance distillation folded into the data loss), w ~ U[1, 5]; the guidance term is dropped inside
@@ -31,8 +33,9 @@ from .models.textenc import TextEncoder
 DEFAULTS = {
     "denoiser-v1": dict(total_steps=2800, batch=16, lr=3e-4, warmup=200, ema=0.999, num_scenes=20000,
                         p_drop_both=0.1, p_drop_text=0.05, p_drop_ref=0.05, p_text=0.5,
-                        checkpoint_seconds=300, seed=2, allow_unfinished=0, bf16=1, min_snr=0.0),
-    "denoiser-v2": dict(total_steps=2000, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
+                        checkpoint_seconds=300, seed=2, allow_unfinished=0, bf16=1, min_snr=0.0,
+                        pretrained_ref=1),
+    "denoiser-v2": dict(total_steps=1300, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
                         w_min=1.0, w_max=5.0, p_grid_t=0.5, grid_steps=8, p_text=0.5,
                         checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1, min_snr=5.0,
                         guidance_off_text=1),
@@ -169,6 +172,19 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
             print(f"[{variant}] already done at step {step}")
             return True
         print(f"[{variant}] resuming at step {step}/{cfg['total_steps']}")
+    ref_source = ck.get("ref_source", "joint") if ck is not None else "joint"
+    if train_ref and cfg["pretrained_ref"] and ref_source != "refenc":
+        from . import stage_refenc
+        pre = stage_refenc.load_trained(device).state_dict()
+        if ck is not None:   # a run that began with a jointly trained encoder keeps its placeholder binding
+            pre["slot.weight"] = ref.state_dict()["slot.weight"]
+        ref.load_state_dict(pre)
+        ema_ref.load_state_dict(pre)
+        ref_source = "refenc"
+        print(f"[{variant}] reference encoder from the refenc stage, frozen (placeholder slots trained) from step {step}")
+    if ref_source == "refenc":
+        for name, p in ref.named_parameters():
+            p.requires_grad_(name == "slot.weight")
     te = TextEncoder("cpu")
     empty_text, empty_mask = te([""])
     cache = LatentCache(vae, vae_tag, cfg["num_scenes"])
@@ -181,7 +197,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
             "ema_ref": ema_ref.state_dict(), "optimizer": opt.state_dict(), "step": step, "done": done,
             "train_config": cfg, "dit_config": dit.config.to_dict(), "ref_config": ref.config.to_dict(),
             "torch_rng": torch.get_rng_state(), "generator_version": world.GENERATOR_VERSION,
-            "vae_tag": vae_tag, "metrics": metrics})
+            "vae_tag": vae_tag, "metrics": metrics, "ref_source": ref_source})
 
     checkpointer = common.Checkpointer(variant, cfg["checkpoint_seconds"], deadline, save)
     t0, seen = time.time(), 0
