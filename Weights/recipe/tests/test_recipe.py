@@ -75,6 +75,28 @@ def test_models_shapes():
     assert v.shape == (1, 4, 32, 32)
 
 
+def test_contrastive_views_pair_identities():
+    from recipe import stage_refenc
+    photos, mask = stage_refenc.view_batch(11, 4, 3, 4)
+    assert photos.shape == (8, 4, 3, 64, 64) and mask.shape == (8, 4)
+    assert mask[:, 0].all() and (mask.sum(1) <= 3).all()
+    assert (photos[~mask] == 0).all()                      # padding photos are zero
+    assert not torch.equal(photos[0, 0], photos[4, 0])     # the two views of a person are different photos
+
+
+def test_text_area_covers_the_glyphs():
+    from recipe import stage_denoiser
+    g = stage_denoiser.glyph_batch(['A sign that says "HELLO".', "No text here."])
+    area = stage_denoiser.text_area(g, 32)
+    assert area.shape == (2, 1, 32, 32) and area[1].sum() == 0
+    ys, xs = np.nonzero(g[0, 0].numpy())
+    assert len(ys) and area[0, 0, ys // 4, xs // 4].all()       # every latent pixel holding ink ...
+    x0, y0, x1, y1 = glyph.glyph_box("HELLO")
+    inside = torch.zeros(32, 32)
+    inside[max(0, y0 // 4 - 1):(y1 - 1) // 4 + 2, max(0, x0 // 4 - 1):(x1 - 1) // 4 + 2] = 1
+    assert area[0, 0].sum() > 0 and (area[0, 0] <= inside).all()  # ... and nothing beyond the box grown by one
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_"):
