@@ -25,7 +25,7 @@ from .models.refenc import ReferenceEncoder, RefEncoderConfig
 from .stage_judges import HELDOUT
 
 STAGE = "refenc"
-DEFAULTS = dict(total_steps=1600, batch=32, max_view_photos=3, lr=1e-3, warmup=50, tau=0.1,
+DEFAULTS = dict(total_steps=1200, batch=32, max_view_photos=3, lr=5e-4, warmup=50, tau=0.1,
                 checkpoint_seconds=300, seed=5, eval_every=200, bf16=1)
 
 
