@@ -84,6 +84,16 @@ def load_checkpoint(stage: str):
     return torch.load(path, map_location="cpu", weights_only=False)
 
 
+def restore(ck: dict, modules: dict, opt) -> tuple[int, dict]:
+    """Loads a checkpoint's module states (checkpoint key -> module), optimizer and torch RNG state;
+    returns (step, metrics)."""
+    for key, module in modules.items():
+        module.load_state_dict(ck[key])
+    opt.load_state_dict(ck["optimizer"])
+    torch.set_rng_state(ck["torch_rng"])
+    return ck["step"], ck.get("metrics", {})
+
+
 class Log:
     """Appends one JSON object per line to runs/<stage>/log.jsonl and echoes a short line to stdout."""
 

@@ -161,13 +161,8 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
     opt = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=0.01, betas=(0.9, 0.99))
     metrics = {}
     if ck is not None:
-        dit.load_state_dict(ck["dit"])
-        ref.load_state_dict(ck["ref"])
-        ema_dit.load_state_dict(ck["ema_dit"]); ema_ref.load_state_dict(ck["ema_ref"])
-        opt.load_state_dict(ck["optimizer"])
-        step, metrics = ck["step"], ck.get("metrics", {})
+        step, metrics = common.restore(ck, {"dit": dit, "ref": ref, "ema_dit": ema_dit, "ema_ref": ema_ref}, opt)
         cfg = {**DEFAULTS[variant], **ck["train_config"], **(overrides or {})}
-        torch.set_rng_state(ck["torch_rng"])
         if ck.get("done") and step >= cfg["total_steps"]:
             print(f"[{variant}] already done at step {step}")
             return True

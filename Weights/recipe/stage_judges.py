@@ -94,10 +94,8 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     ck = common.load_checkpoint(STAGE)
     step, metrics = 0, {}
     if ck is not None:
-        scene_j.load_state_dict(ck["scene"]); id_j.load_state_dict(ck["identity"])
-        opt.load_state_dict(ck["optimizer"])
-        step, metrics, cfg = ck["step"], ck.get("metrics", {}), {**ck["train_config"], **(overrides or {})}
-        torch.set_rng_state(ck["torch_rng"])
+        step, metrics = common.restore(ck, {"scene": scene_j, "identity": id_j}, opt)
+        cfg = {**ck["train_config"], **(overrides or {})}
         if ck.get("done"):
             print(f"[judges] already done at step {step}")
             return True

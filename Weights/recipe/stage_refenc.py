@@ -81,11 +81,8 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     ck = common.load_checkpoint(STAGE)
     step, metrics = 0, {}
     if ck is not None:
-        ref.load_state_dict(ck["ref"]); head.load_state_dict(ck["head"])
-        opt.load_state_dict(ck["optimizer"])
-        step, metrics = ck["step"], ck.get("metrics", {})
+        step, metrics = common.restore(ck, {"ref": ref, "head": head}, opt)
         cfg = {**DEFAULTS, **ck["train_config"], **(overrides or {})}
-        torch.set_rng_state(ck["torch_rng"])
         if ck.get("done") and step >= cfg["total_steps"]:
             print(f"[{STAGE}] already done at step {step}")
             return True

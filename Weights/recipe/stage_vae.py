@@ -48,11 +48,8 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     ck = common.load_checkpoint(STAGE)
     step = 0
     if ck is not None:
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        step = ck["step"]
+        step, _ = common.restore(ck, {"model": model}, opt)
         cfg = {**ck["train_config"], **(overrides or {})}
-        torch.set_rng_state(ck["torch_rng"])
         if ck.get("done"):
             print(f"[vae] already done at step {step}")
             return True
