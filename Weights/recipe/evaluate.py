@@ -182,7 +182,7 @@ def main(argv=None):
             read = np.array([text_read(g, it["scene"].text) for g, it in zip(gens, items)])
             r["text_word_accuracy"] = float(read.mean())
             r["text_word_accuracy_ground_truth"] = float(gt_read.mean())
-            r["text_word_accuracy_where_ground_truth_reads"] = float(read[gt_read].mean())
+            r["text_word_accuracy_where_ground_truth_reads"] = float(read[gt_read].mean()) if gt_read.any() else None
         else:
             r["text_word_accuracy"] = None
         if scene_j is not None:
