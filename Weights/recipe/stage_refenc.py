@@ -1,7 +1,7 @@
 """Stage `refenc`: identity pre-training of the reference encoder (contrastive, training identities only).
 
 Trained jointly from scratch inside the diffusion loss, the encoder's tokens told the 40 held-out
-identities apart no better than chance (2.5%) after 2,800 denoiser steps: the denoiser never got an
+identities apart no better than chance (probe below: 0%) after 2,800 denoiser steps: the denoiser never got an
 identity signal to learn from. This stage gives the encoder one before the denoiser sees it:
 
     two views of each of B training identities, each view 1-3 library photos (random pose, framing,
