@@ -2,12 +2,15 @@
 seeds), using the exported Weights/*.h5 and the judges from runs/judges.
 
     python3 Weights/recipe/evaluate.py [--per-count 16] [--presets v1,v2] [--out Weights/eval]
+    python3 Weights/recipe/evaluate.py --validation --per-count 8 --presets v2 --guidance v2=4
 
 Prompt set: for each subject count n in {1, 2, 3}, `per-count` scenes drawn with
 world.sample_scene(2_000_000_000 + 1000 n + i, "heldout", n_subjects=n, p_text=1.0) (held-out people
 and pets, every setting and style, quoted text = vocabulary words or random 3-10 letter strings),
 caption 0, and 3 reference photos per subject (reference_photo seeds 3_000_000_000 + 10 i + k).
-Image seed: 5000 + i.
+Image seed: 5000 + i. `--validation` swaps in a validation set drawn the same way from other seeds
+(2_100_000_000, 3_100_000_000, 7000; see PROMPT_SEEDS), for choosing sampler settings such as
+`--guidance v2=4` without looking at the evaluation set.
 
 VAE: held-out PSNR (64 scenes) and text survival (Tesseract words read on reconstructions / on originals).
 
@@ -48,15 +51,21 @@ from PIL import Image  # noqa: E402
 from recipe import common, data, glyph, world  # noqa: E402
 
 
-def prompt_set(per_count: int):
+# (scene seed base, reference-photo seed base, image seed base): the evaluation set, and a validation set
+# of other seeds for choosing sampler settings without looking at the evaluation set.
+PROMPT_SEEDS = {"evaluation": (2_000_000_000, 3_000_000_000, 5000), "validation": (2_100_000_000, 3_100_000_000, 7000)}
+
+
+def prompt_set(per_count: int, which: str = "evaluation"):
+    scene0, ref0, image0 = PROMPT_SEEDS[which]
     items = []
     for n in (1, 2, 3):
         for i in range(per_count):
-            sc = world.sample_scene(2_000_000_000 + 1000 * n + i, "heldout", n_subjects=n, p_text=1.0)
-            refs = {p + 1: [world.reference_photo(k, "heldout", idx, 3_000_000_000 + 10 * (1000 * n + i) + r)
+            sc = world.sample_scene(scene0 + 1000 * n + i, "heldout", n_subjects=n, p_text=1.0)
+            refs = {p + 1: [world.reference_photo(k, "heldout", idx, ref0 + 10 * (1000 * n + i) + r)
                             for r in range(3)] for p, (k, idx) in enumerate(sc.subjects)}
             gt, labels = world.render(sc)
-            items.append(dict(scene=sc, prompt=sc.captions[0], refs=refs, gt=gt, labels=labels, n=n, seed=5000 + i))
+            items.append(dict(scene=sc, prompt=sc.captions[0], refs=refs, gt=gt, labels=labels, n=n, seed=image0 + i))
     return items
 
 
@@ -110,6 +119,20 @@ def kid(fa: np.ndarray, fb: np.ndarray) -> float:
 
 
 @torch.no_grad()
+def text_survival(vae, first_seed: int, n: int = 64):
+    """(words Tesseract reads on originals, on reconstructions) over n held-out scenes that all carry text,
+    scene seeds first_seed..first_seed+n-1; None when `tesseract` is not installed."""
+    if shutil.which("tesseract") is None:
+        return None
+    scenes = [world.sample_scene(first_seed + i, "heldout", p_text=1.0) for i in range(n)]
+    imgs = [world.render(sc)[0] for sc in scenes]
+    r = vae.decode(vae.encode(data.to_tensor(imgs))[0])
+    recs = ((r.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+    return (sum(text_read(i, sc.text) for i, sc in zip(imgs, scenes)),
+            sum(text_read(i, sc.text) for i, sc in zip(recs, scenes)))
+
+
+@torch.no_grad()
 def evaluate_vae(n: int = 64):
     """PSNR of VAE reconstructions of held-out scenes (the exported float16 weights), and whether text
     survives: Tesseract words read on reconstructions vs originals (scenes with text, all styles)."""
@@ -119,13 +142,9 @@ def evaluate_vae(n: int = 64):
     x = data.heldout_images(n)
     rec = vae.decode(vae.encode(x)[0])
     out = {"heldout_psnr_db": psnr(rec, x), "images": n}
-    if shutil.which("tesseract") is not None:
-        scenes = [world.sample_scene(1_500_000_000 + i, "heldout", p_text=1.0) for i in range(n)]
-        imgs = [world.render(sc)[0] for sc in scenes]
-        r = vae.decode(vae.encode(data.to_tensor(imgs))[0])
-        recs = ((r.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-        ok_o = sum(text_read(i, sc.text) for i, sc in zip(imgs, scenes))
-        ok_r = sum(text_read(i, sc.text) for i, sc in zip(recs, scenes))
+    words = text_survival(vae, 1_500_000_000, n)
+    if words is not None:
+        ok_o, ok_r = words
         out.update(tesseract_words_original=int(ok_o), tesseract_words_reconstructed=int(ok_r),
                    text_survival_ratio=ok_r / max(1, ok_o))
     return out
@@ -135,8 +154,15 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-count", type=int, default=16)
     ap.add_argument("--presets", default="v1,v2")
-    ap.add_argument("--out", default=os.path.join(common.WEIGHTS, "eval"))
+    ap.add_argument("--out", help="default Weights/eval, or runs/validation with --validation")
+    ap.add_argument("--validation", action="store_true",
+                    help="the validation prompt set (other seeds): for choosing sampler settings; skips the VAE "
+                         "and leaves manifest.json alone")
+    ap.add_argument("--guidance", action="append", default=[], metavar="PRESET=W",
+                    help="guidance scale for a preset instead of its default, e.g. v2=4")
     a = ap.parse_args(argv)
+    a.out = a.out or (common.stage_dir("validation") if a.validation else os.path.join(common.WEIGHTS, "eval"))
+    guidance = {k: float(v) for k, v in (g.split("=", 1) for g in a.guidance)}
     torch.set_num_threads(1)
     from recipe import stage_judges
     from recipe.pipeline import Pipeline
@@ -145,8 +171,9 @@ def main(argv=None):
     except SystemExit as e:
         print(e)
         scene_j = id_j = None
-    items = prompt_set(a.per_count)
-    results = {"prompt_set": {"per_count": a.per_count, "counts": [1, 2, 3], "total": len(items)},
+    items = prompt_set(a.per_count, "validation" if a.validation else "evaluation")
+    results = {"prompt_set": {"per_count": a.per_count, "counts": [1, 2, 3], "total": len(items),
+                              "seeds": "validation" if a.validation else "evaluation"},
                "generator_version": world.GENERATOR_VERSION,
                "kid_features": "NB-mini scene-judge pooled features (128-d)",
                "tesseract": shutil.which("tesseract") is not None, "presets": {}}
@@ -167,17 +194,19 @@ def main(argv=None):
     # given over the prompts whose ground-truth render it reads.
     gt_read = (np.array([text_read(it["gt"], it["scene"].text) for it in items])
                if shutil.which("tesseract") is not None else None)
-    results["vae"] = evaluate_vae()
-    print("vae", json.dumps(results["vae"]))
+    if not a.validation:
+        results["vae"] = evaluate_vae()
+        print("vae", json.dumps(results["vae"]))
     for preset in a.presets.split(","):
         pipe = Pipeline(preset)
         gens, secs = [], []
         for it in items:
             t = time.time()
-            gens.append(pipe.generate(it["prompt"], it["refs"], seed=it["seed"]))
+            gens.append(pipe.generate(it["prompt"], it["refs"], seed=it["seed"], guidance=guidance.get(preset)))
             secs.append(time.time() - t)
         from recipe.pipeline import PRESETS
-        r = {"seconds_per_image": float(np.mean(secs)), "steps": PRESETS[preset]["steps"]}
+        r = {"seconds_per_image": float(np.mean(secs)), "steps": PRESETS[preset]["steps"],
+             "guidance": guidance.get(preset, PRESETS[preset]["guidance"])}
         if gt_read is not None:
             read = np.array([text_read(g, it["scene"].text) for g, it in zip(gens, items)])
             r["text_word_accuracy"] = float(read.mean())
@@ -205,6 +234,9 @@ def main(argv=None):
         print(preset, json.dumps(r))
     common.atomic_write(os.path.join(a.out, "results.json"),
                         lambda p: pathlib.Path(p).write_text(json.dumps(results, indent=2) + "\n"))
+    if a.validation:
+        print("wrote", os.path.join(a.out, "results.json"))
+        return
     common.record_metrics("evaluation", {k: v for k, v in results.items() if k in ("vae", "presets", "judges_on_ground_truth", "prompt_set")})
     print("wrote", os.path.join(a.out, "results.json"), "and its figures into manifest.json")
 

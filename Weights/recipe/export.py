@@ -5,7 +5,8 @@
 Files (one per component; dataset names are the PyTorch state-dict keys, e.g. `blocks.0.qkv.weight`;
 float tensors stored as float16 unless --dtype float32; root attributes: component, config (JSON),
 generator_version, training_steps, storage_dtype):
-    nb-mini-vae.h5      VAE (encoder.* and decoder.*), config carries scale_factor / shift_factor
+    nb-mini-vae.h5      VAE (encoder.* and decoder.*; the decoder from the vae-decoder text fine-tune once that
+                        has run), config carries scale_factor / shift_factor
     nb-mini-refenc.h5   reference encoder (trained in denoiser-v1, frozen and shared by v2)
     nb-mini-v1.h5       DiT v1 (EMA)
     nb-mini-v2.h5       DiT v2 (EMA; glyph_embed.* and g_embed.* extra)
@@ -68,11 +69,17 @@ def main(argv=None):
     files, stages = [], {}
     vck = common.load_checkpoint("vae")
     if vck is not None and (vck.get("done") or args.allow_unfinished):
-        vae_state = {k: v for k, v in vck["model"].items()}
-        files.append(write_h5("nb-mini-vae.h5", vae_state, "vae", vck["model_config"], vck["step"], args.dtype, {}))
+        from recipe import stage_vae
+        dck = common.load_checkpoint("vae-decoder")
+        vae_state = stage_vae.load_trained(finetuned_decoder=dck is not None).state_dict()
+        files.append(write_h5("nb-mini-vae.h5", vae_state, "vae", vck["model_config"], vck["step"], args.dtype,
+                              {"decoder_finetune_steps": int(dck["step"]) if dck is not None else 0}))
         stages["vae"] = {"done": bool(vck.get("done")), "step": vck["step"], "metrics": vck.get("metrics", {}),
                          "hours": round(stage_hours("vae"), 3),
                          "train_config": vck["train_config"]}
+        if dck is not None:
+            stages["vae-decoder"] = {"done": bool(dck.get("done")), "step": dck["step"], "metrics": dck.get("metrics", {}),
+                                     "hours": round(stage_hours("vae-decoder"), 3), "train_config": dck["train_config"]}
     rck = common.load_checkpoint("refenc")
     if rck is not None:   # its encoder ships inside the v1 checkpoint (frozen there); here its record
         stages["refenc"] = {"done": bool(rck.get("done")), "step": rck["step"], "metrics": rck.get("metrics", {}),

@@ -103,7 +103,9 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     return True
 
 
-def load_trained(device="cpu") -> VAE:
+def load_trained(device="cpu", finetuned_decoder: bool = True) -> VAE:
+    """The trained VAE; its decoder is the `vae-decoder` stage's text fine-tune once that has run (the
+    encoder, and so the latent space, is the same either way)."""
     ck = common.load_checkpoint(STAGE)
     if ck is None:
         raise SystemExit("no VAE checkpoint: run `python3 Weights/recipe/train.py --stage vae` first")
@@ -111,4 +113,9 @@ def load_trained(device="cpu") -> VAE:
     mc["channels"] = tuple(mc["channels"])
     model = VAE(VAEConfig(**mc))
     model.load_state_dict(ck["model"])
+    if finetuned_decoder:
+        from .stage_vae_decoder import load_decoder_state
+        dec = load_decoder_state()
+        if dec is not None:
+            model.decoder.load_state_dict(dec)
     return model.to(device).eval()

@@ -2,7 +2,7 @@
 
     python3 Weights/recipe/train.py --stage all [--hours H] [--device auto] [--threads N]
 
-Stages run in order: vae, refenc (identity pre-training of the reference encoder), denoiser-v1 (DiT,
+Stages run in order: vae, vae-decoder (the decoder fine-tuned for legible text, encoder frozen), refenc (identity pre-training of the reference encoder), denoiser-v1 (DiT,
 reference encoder frozen), denoiser-v2 (glyph, few-step), judges. A finished stage is skipped; an interrupted one resumes from runs/<stage>/checkpoint.pt.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch  # noqa: E402
 
 from recipe import common  # noqa: E402
 
-STAGES = ["vae", "refenc", "denoiser-v1", "denoiser-v2", "judges"]
+STAGES = ["vae", "vae-decoder", "refenc", "denoiser-v1", "denoiser-v2", "judges"]
 
 
 def main(argv=None):
@@ -41,6 +41,8 @@ def main(argv=None):
     for st in stages:
         if st == "vae":
             from recipe import stage_vae as mod
+        elif st == "vae-decoder":
+            from recipe import stage_vae_decoder as mod
         elif st == "refenc":
             from recipe import stage_refenc as mod
         elif st in ("denoiser-v1", "denoiser-v2"):

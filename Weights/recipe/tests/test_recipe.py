@@ -97,6 +97,25 @@ def test_text_area_covers_the_glyphs():
     assert area[0, 0].sum() > 0 and (area[0, 0] <= inside).all()  # ... and nothing beyond the box grown by one
 
 
+def test_decoder_finetune_masks_the_text_and_leaves_the_encoder():
+    from recipe import stage_vae_decoder
+    from recipe.models.vae import VAE
+    x, box = stage_vae_decoder.text_batch(5, 3, 128)
+    assert x.shape == (3, 3, 128, 128) and box.shape == (3, 1, 128, 128)
+    r = random.Random(5)
+    for b in range(3):   # the same scenes text_batch drew: every ink pixel lies in the mask
+        sc = world.sample_scene(r.randrange(1 << 40), "train", 128, p_text=1.0)
+        gm = torch.from_numpy(glyph.glyph_map(sc.text))
+        assert gm.sum() > 0 and (box[b, 0][gm > 0] == 1).all() and box[b, 0].sum() < 128 * 128 / 4
+    torch.manual_seed(0)
+    vae = VAE()
+    enc = {k: v.clone() for k, v in vae.encoder.state_dict().items()}
+    dec = {k: v.clone() for k, v in vae.decoder.state_dict().items()}
+    stage_vae_decoder.train_step(vae, torch.optim.AdamW(vae.decoder.parameters(), lr=1e-3), x[:1], box[:1], 10.0)
+    assert all(torch.equal(v, vae.encoder.state_dict()[k]) for k, v in enc.items())
+    assert any(not torch.equal(v, vae.decoder.state_dict()[k]) for k, v in dec.items())
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_"):
