@@ -40,7 +40,7 @@ DEFAULTS = {
     "denoiser-v2": dict(total_steps=1300, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
                         w_min=1.0, w_max=5.0, p_grid_t=0.5, grid_steps=8, p_text=0.5,
                         checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1, min_snr=5.0,
-                        guidance_off_text=1, text_weight=0.0),
+                        guidance_off_text=1, text_weight=10.0),
 }
 
 

@@ -116,6 +116,13 @@ def test_decoder_finetune_masks_the_text_and_leaves_the_encoder():
     assert any(not torch.equal(v, vae.decoder.state_dict()[k]) for k, v in dec.items())
 
 
+def test_char_accuracy_is_one_minus_edit_distance():
+    from recipe.evaluate import char_accuracy
+    assert char_accuracy("SITTING", "KITTEN") == 1 - 3 / 6     # the textbook kitten/sitting distance, 3
+    assert char_accuracy("HELLO", "HELLO") == 1.0 and char_accuracy("", "HELLO") == 0.0
+    assert char_accuracy("HELO", "HEL LO") == 1 - 1 / 5 and char_accuracy("XXXXXXXXXX", "AB") == 0.0
+
+
 if __name__ == "__main__":
     for name, fn in list(globals().items()):
         if name.startswith("test_"):
