@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-from recipe import common, glyph, world  # noqa: E402
+from recipe import common, glyph, stage_vae, world  # noqa: E402
 from recipe.train import STAGES  # noqa: E402
 
 MANIFEST = os.path.join(common.WEIGHTS, "manifest.json")
@@ -69,9 +69,8 @@ def main(argv=None):
     files, stages = [], {}
     vck = common.load_checkpoint("vae")
     if vck is not None and (vck.get("done") or args.allow_unfinished):
-        from recipe import stage_vae
         dck = common.load_checkpoint("vae-decoder")
-        vae_state = stage_vae.load_trained(finetuned_decoder=dck is not None).state_dict()
+        vae_state = stage_vae.load_trained().state_dict()   # with the fine-tuned decoder once there is one
         files.append(write_h5("nb-mini-vae.h5", vae_state, "vae", vck["model_config"], vck["step"], args.dtype,
                               {"decoder_finetune_steps": int(dck["step"]) if dck is not None else 0}))
         stages["vae"] = {"done": bool(vck.get("done")), "step": vck["step"], "metrics": vck.get("metrics", {}),

@@ -246,12 +246,10 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
                 rt, rm = ref(photos, pmask)
             v = dit(xt, t, text, tmask, rt, rm, 1.0, gmap, w)
         err = (v.float() - target.float()) ** 2
-        per_sample = err.mean(dim=(1, 2, 3))
-        if gmap is not None and cfg.get("text_weight", 0) > 0:
-            weighted = err * (1 + cfg["text_weight"] * text_area(gmap, x0.shape[-1]))
-        else:
-            weighted = err
-        loss = (loss_weight(t, cfg["min_snr"]) * weighted.mean(dim=(1, 2, 3))).mean()
+        per_sample = err.mean(dim=(1, 2, 3))             # logged unweighted as v_mse
+        if variant == "denoiser-v2" and cfg["text_weight"] > 0:
+            err = err * (1 + cfg["text_weight"] * text_area(gmap, x0.shape[-1]))
+        loss = (loss_weight(t, cfg["min_snr"]) * err.mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         gn = torch.nn.utils.clip_grad_norm_(params, 1.0)
