@@ -103,9 +103,14 @@ def char_accuracy(read: str, text: str) -> float:
     return max(0.0, 1.0 - row[-1] / max(1, len(b)))
 
 
+def word_matches(read: str | None, text: str) -> bool:
+    """Whether an OCR result is exactly `text` (spaces ignored)."""
+    return (read or "") == text.replace(" ", "")
+
+
 def text_read(img: np.ndarray, text: str) -> bool:
     """Whether OCR of the text box gives exactly `text` (spaces ignored)."""
-    return (ocr_word(img, text) or "") == text.replace(" ", "")
+    return word_matches(ocr_word(img, text), text)
 
 
 def identity_top1(id_j, images: list, labels: list) -> float:
@@ -207,7 +212,7 @@ def main(argv=None):
     # given over the prompts whose ground-truth render it reads.
     gt_ocr = [ocr_word(it["gt"], it["scene"].text) for it in items] if shutil.which("tesseract") is not None else None
     if gt_ocr is not None:
-        gt_read = np.array([o == it["scene"].text.replace(" ", "") for o, it in zip(gt_ocr, items)])
+        gt_read = np.array([word_matches(o, it["scene"].text) for o, it in zip(gt_ocr, items)])
         gt_chars = float(np.mean([char_accuracy(o, it["scene"].text) for o, it in zip(gt_ocr, items)]))
     else:
         gt_read = None
@@ -226,7 +231,7 @@ def main(argv=None):
              "guidance": guidance.get(preset, PRESETS[preset]["guidance"])}
         if gt_read is not None:
             ocr = [ocr_word(g, it["scene"].text) for g, it in zip(gens, items)]
-            read = np.array([o == it["scene"].text.replace(" ", "") for o, it in zip(ocr, items)])
+            read = np.array([word_matches(o, it["scene"].text) for o, it in zip(ocr, items)])
             r["text_word_accuracy"] = float(read.mean())
             r["text_char_accuracy"] = float(np.mean([char_accuracy(o, it["scene"].text) for o, it in zip(ocr, items)]))
             r["text_char_accuracy_ground_truth"] = gt_chars

@@ -73,8 +73,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     vck = common.load_checkpoint("vae")
     if vck is None or not vck.get("done"):
         raise SystemExit(f"[{STAGE}] the VAE stage has not finished")
-    vae = stage_vae.load_trained(device, finetuned_decoder=False)
-    vae.encoder.requires_grad_(False)
+    vae = stage_vae.load_trained(device, finetuned_decoder=False)   # the encoder only runs under no_grad
     opt = torch.optim.AdamW(vae.decoder.parameters(), lr=cfg["lr"], weight_decay=0.0, betas=(0.9, 0.99))
     ck = common.load_checkpoint(STAGE)
     step, metrics = 0, {}

@@ -2,8 +2,10 @@
 
     python3 Weights/recipe/train.py --stage all [--hours H] [--device auto] [--threads N]
 
-Stages run in order: vae, vae-decoder (the decoder fine-tuned for legible text, encoder frozen), refenc (identity pre-training of the reference encoder), denoiser-v1 (DiT,
-reference encoder frozen), denoiser-v2 (glyph, few-step), judges. A finished stage is skipped; an interrupted one resumes from runs/<stage>/checkpoint.pt.
+Stages run in order: vae, vae-decoder (the decoder fine-tuned for legible text, encoder frozen), refenc
+(identity pre-training of the reference encoder), denoiser-v1 (DiT, reference encoder frozen),
+denoiser-v2 (glyph, few-step), judges. A finished stage is skipped; an interrupted one resumes from
+runs/<stage>/checkpoint.pt.
 """
 from __future__ import annotations
 
