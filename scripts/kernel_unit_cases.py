@@ -853,8 +853,36 @@ def attention_cases():
        desc="Attention bfloat16 non-causal")
 
 
+def float_range_edge_cases():
+    """Exp and what is built on it (Softmax, Sigmoid, Gelu) where float32 runs out: results close to
+    FLT_MAX and results that underflow gradually through the subnormals. The default tolerances (atol
+    1e-5) cannot see either, so these cases are tight: rtol 2e-6 (about 16 ulp) and an atol of two or
+    eight subnormal steps. Expected values: float64 math on the float32 inputs, rounded to float32."""
+    edges = dict(rtol=2e-6, atol=3e-45)
+    x = store([88.0, 88.5, 88.6, 88.7, 88.72, 88.7228317, 88.7228394, 88.75, 89.0, -87.0, -87.5, -88.0, -90.0,
+               -95.0, -100.0, -103.0, -103.9, -104.5, -110.0], "float32")
+    add("Exp", "exp_f32_overflow_underflow_edges", {0: x}, {0: store(np.exp(val(x)), "float32")},
+        desc="Exp near float32 overflow (88.7228317 is the largest input with a finite result) and through "
+             "the subnormal range down to underflow", **edges)
+    x = store([-120.0, -104.0, -100.0, -95.0, -88.8, -88.7, -88.0, -87.0, -20.0, 0.0, 20.0, 88.0, 100.0], "float32")
+    y = 1.0 / (1.0 + np.exp(-val(x)))
+    add("Sigmoid", "sigmoid_f32_far_tails", {0: x}, {0: store(y, "float32")},
+        desc="Sigmoid in the far tails: below -87 the result is exp(x), down into the subnormals", **edges)
+    x = np.array([[0.0, -87.0, -95.0, -103.0, -200.0], [88.7, 0.0, -10.0, -20.0, 88.0]])
+    add("Softmax", "softmax_f32_subnormal_probabilities", {0: store(x, "float32")},
+        {0: store(softmax(val(store(x, "float32")), -1), "float32")},
+        desc="Softmax whose small probabilities are subnormal (exp(-95) = 5.5e-42)", **edges)
+    x = store([-10.0, -12.0, -13.0, -13.5, -14.0, -15.0, -20.0], "float32")
+    y = np.array([0.5 * v * math.erfc(-v / math.sqrt(2.0)) for v in val(x)])
+    add("Gelu", "gelu_none_f32_negative_tail_subnormal", {0: x}, {0: store(y, "float32")},
+        desc="Gelu (erf form) deep in the negative tail, where x * Phi(x) is subnormal from x = -13.2; expected "
+             "from float64 erfc; rtol 3e-5 because exp(-z^2) turns the float32 rounding of z^2 (~72 at x = -12) into "
+             "a relative error of ~1e-5", rtol=3e-5, atol=1.2e-44)
+
+
 GENERATORS = [unary_cases, binary_cases, where_expand_cases, matmul_cases, gemm_cases, conv_cases,
-              softmax_cases, norm_cases, shape_cases, resize_cases, reduce_cases, cast_cases, attention_cases]
+              softmax_cases, norm_cases, shape_cases, resize_cases, reduce_cases, cast_cases, attention_cases,
+              float_range_edge_cases]
 
 
 # --------------------------------------------------------------------------------------------

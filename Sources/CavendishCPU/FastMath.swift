@@ -4,38 +4,12 @@ import CVectorMath
 ///
 /// Swift's generic `SIMD` mask and min/max operations (`.<`, `replace(with:where:)`, `pointwiseMax`)
 /// compile to per-lane code here, so the exponential is in C (CVectorMath), which clang vectorizes;
-/// the scalar `exp` below is the same polynomial for single values. NaN stays NaN, large inputs give
-/// +inf and very small ones 0, as libm's `expf` does (results in the subnormal range flush to about
-/// 1e-38 instead of underflowing gradually).
+/// the scalar `exp` below is the same C function for single values. NaN stays NaN, large inputs give
+/// +inf and very small ones 0, as libm's `expf` does, with gradual underflow through the subnormals.
 enum FastMath {
+    /// exp of one value: the vectorized loops' polynomial (`cav_expf`, inlined from CVectorMath's header).
     @inline(__always)
-    static func exp(_ input: Float) -> Float {
-        let x0 = input < -87.5 ? -87.5 : (input > 88.5 ? 88.5 : input)
-        // n = round(x / ln 2) by the 1.5 * 2^23 trick: adding it leaves the rounded integer in the low
-        // mantissa bits.
-        let magic: Float = 12_582_912
-        let shifted = x0 * 1.44269504088896341 + magic
-        let fx = shifted - magic
-        let n = Int32(bitPattern: shifted.bitPattern) &- Int32(bitPattern: magic.bitPattern)
-        var x = x0 - fx * 0.693359375
-        x = x + fx * 2.12194440e-4
-        let z = x * x
-        var y: Float = 1.9875691500e-4
-        y = y * x + 1.3981999507e-3
-        y = y * x + 8.3334519073e-3
-        y = y * x + 4.1665795894e-2
-        y = y * x + 1.6666665459e-1
-        y = y * x + 5.0000001201e-1
-        y = y * z + x + 1
-        // Split the power of two so that 2^n stays a normal float for n in [-127, 128].
-        let n1 = n &>> 1, n2 = n &- n1
-        let p1 = Float(bitPattern: UInt32(bitPattern: (n1 &+ 127) &<< 23))
-        let p2 = Float(bitPattern: UInt32(bitPattern: (n2 &+ 127) &<< 23))
-        var r = y * p1 * p2
-        r = input < -103.9 ? 0 : r
-        r = input > 88.73 ? .infinity : r
-        return input != input ? input : r
-    }
+    static func exp(_ input: Float) -> Float { cav_expf(input) }
 
     /// `destination[i] = exp(source[i])` for `count` elements (in place is fine), vectorized (CVectorMath).
     static func exp(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
@@ -47,7 +21,8 @@ enum FastMath {
         cav_gelu(source, destination, count)
     }
 
-    /// `destination[i] = 1 / (1 + exp(-source[i]))` for `count` elements, vectorized (CVectorMath).
+    /// `destination[i] = 1 / (1 + exp(-source[i]))` for `count` elements, vectorized (CVectorMath; computed as
+    /// `e / (1 + e)` with `e = exp(x)` for negative x, so that the far negative tail stays exact).
     static func sigmoid(_ source: UnsafePointer<Float>, _ destination: UnsafeMutablePointer<Float>, _ count: Int) {
         cav_sigmoid(source, destination, count)
     }

@@ -1,6 +1,43 @@
 #ifndef CAVENDISH_VECTOR_MATH_H
 #define CAVENDISH_VECTOR_MATH_H
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+static inline float cav_bits_to_float(int32_t i) { float f; memcpy(&f, &i, 4); return f; }
+static inline int32_t cav_float_to_bits(float f) { int32_t i; memcpy(&i, &f, 4); return i; }
+
+/// exp(in) by Cephes' single-precision polynomial; NaN stays NaN, large inputs give +inf, very small 0.
+/// The argument is clamped to [-104, 88.7228317] (88.7228317 is the largest float whose exp is finite),
+/// not Cephes' [-87.5, 88.5]: with 2^k applied as two normal factors, k runs from -150 to 128, so
+/// results near FLT_MAX come out right (a clamp at 88.5
+/// gave exp(88.5) = 2.7e38 for every x in (88.5, 88.72]) and results below FLT_MIN underflow gradually
+/// to subnormals (a clamp at -87.5 gave exp(-87.5) = 1e-38 for every x in [-103.9, -87.5)).
+static inline float cav_expf(float in) {
+    float x0 = in < -104.0f ? -104.0f : (in > 88.7228317f ? 88.7228317f : in);
+    // k = round(x / ln 2) by the 1.5 * 2^23 trick: the sum's low mantissa bits hold the integer.
+    const float magic = 12582912.0f;
+    float shifted = x0 * 1.44269504088896341f + magic;
+    float fx = shifted - magic;
+    int32_t k = cav_float_to_bits(shifted) - cav_float_to_bits(magic);
+    float x = x0 - fx * 0.693359375f;
+    x = x + fx * 2.12194440e-4f;
+    float z = x * x;
+    float y = 1.9875691500e-4f;
+    y = y * x + 1.3981999507e-3f;
+    y = y * x + 8.3334519073e-3f;
+    y = y * x + 4.1665795894e-2f;
+    y = y * x + 1.6666665459e-1f;
+    y = y * x + 5.0000001201e-1f;
+    y = y * z + x + 1.0f;
+    // 2^k split in two factors so each stays a normal float for k in [-127, 128].
+    int32_t k1 = k >> 1, k2 = k - k1;
+    float r = y * cav_bits_to_float((k1 + 127) << 23) * cav_bits_to_float((k2 + 127) << 23);
+    r = in < -104.0f ? 0.0f : r;
+    r = in > 88.7228317f ? __builtin_inff() : r;
+    return in != in ? in : r;
+}
+
 
 /// dst[i] = exp(src[i] - shift) for n elements (src may equal dst). Cephes' single-precision polynomial,
 /// about 1 ulp on the normal range; NaN stays NaN, large inputs give +inf, very small ones 0.
