@@ -63,7 +63,7 @@ let package = Package(
         // Image generation: NB-mini's resident pipeline, samplers, reference photos, weight checks.
         .target(name: "CavendishPipeline", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO", "CavendishModels"]),
         // The TPU-like tiled-execution simulator: chips, systolic timing, tiling, scheduling, traces.
-        .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph", "CavendishCPU"]),
+        .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph", "CavendishCPU", "CavendishIO"]),
         // The user's photo library: consent, metadata formats, the index, reference selection, prompt resolution.
         .target(name: "CavendishLibrary", dependencies: [
             "CavendishCore", "CavendishIO", "CJPEG", "CHEIF", .product(name: "GRDB", package: "GRDB.swift"),
@@ -85,7 +85,7 @@ let package = Package(
         .testTarget(name: "CavendishCPUTests", dependencies: ["CavendishCore", "CavendishCPU", "CavendishConformance"]),
         .testTarget(name: "CavendishIOTests", dependencies: ["CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishGraphTests", dependencies: ["CavendishGraph", "CavendishCPU", "CavendishCore", "CavendishConformance"]),
-        .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels", "CavendishConformance", "CavendishCPU"]),
+        .testTarget(name: "CavendishSimulatorTests", dependencies: ["CavendishSimulator", "CavendishGraph", "CavendishCore", "CavendishModels", "CavendishConformance", "CavendishCPU", "CavendishIO"]),
         .testTarget(name: "CavendishLibraryTests", dependencies: ["CavendishLibrary", "CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishModelsTests", dependencies: ["CavendishModels", "CavendishCPU", "CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishPipelineTests", dependencies: ["CavendishPipeline", "CavendishModels", "CavendishCPU", "CavendishCore", "CavendishGraph", "CavendishIO"]),

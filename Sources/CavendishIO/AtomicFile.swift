@@ -9,7 +9,9 @@ import Darwin
 ///
 /// A reader never sees a half-written file: either the old file (or none) or the complete new one. The
 /// temporary lives in the destination's folder because rename is only atomic within one file system.
-enum AtomicFile {
+/// Every generated file goes through here (PNG, HDF5, safetensors, traces): Foundation's
+/// `replaceItemAt` fails on Linux and left the old file under a hidden temporary name.
+public enum AtomicFile {
     /// A fresh temporary path next to `path` that no other writer will pick.
     static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
@@ -52,8 +54,8 @@ enum AtomicFile {
         }
     }
 
-    /// Writes `data` to `path` through a temporary file.
-    static func write(_ data: Data, to path: String, overwrite: Bool) throws {
+    /// Writes `data` to `path` through a temporary file; an existing file is replaced only with `overwrite`.
+    public static func write(_ data: Data, to path: String, overwrite: Bool) throws {
         try checkDestination(path, overwrite: overwrite)
         let temporary = temporaryPath(for: path)
         do {

@@ -1,3 +1,4 @@
+import CavendishIO
 import Foundation
 
 /// Chrome trace event JSON of a simulated graph (opens in ui.perfetto.dev and chrome://tracing).
@@ -27,13 +28,9 @@ public enum ChromeTrace {
 
     /// Writes the trace to `path` through a temporary file, refusing to replace a file unless `overwrite`.
     public static func write(_ report: GraphReport, process: String, to path: String, overwrite: Bool) throws {
-        let fm = FileManager.default
-        if fm.fileExists(atPath: path) && !overwrite {
+        if FileManager.default.fileExists(atPath: path) && !overwrite {
             throw SimulatorError("\(path) exists; pass --force to replace it")
         }
-        let url = URL(fileURLWithPath: path)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        try json(report, process: process).write(to: tmp)
-        if fm.fileExists(atPath: path) { _ = try fm.replaceItemAt(url, withItemAt: tmp) } else { try fm.moveItem(at: tmp, to: url) }
+        try AtomicFile.write(try json(report, process: process), to: path, overwrite: overwrite)
     }
 }
