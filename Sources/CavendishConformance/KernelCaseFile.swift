@@ -18,6 +18,13 @@ public enum KernelCaseFile {
             attributes = Attributes()
         }
         let rtol = try file.attribute("rtol")?.doubleValue, atol = try file.attribute("atol")?.doubleValue
+        // A NaN tolerance would pass any answer (`diff > atol + NaN * |e|` is never true); a negative one
+        // would fail every answer.
+        for (name, value) in [("rtol", rtol), ("atol", atol)] {
+            if let value, !(value.isFinite && value >= 0) {
+                throw IOError(path: path, "root attribute '\(name)' is \(value); a tolerance must be a finite number >= 0")
+            }
+        }
         let description = try file.attribute("description")?.stringValue ?? ""
         let inputs = try positional(file, group: "inputs", path: path)
         let outputs = try positional(file, group: "outputs", path: path)

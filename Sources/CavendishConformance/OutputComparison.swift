@@ -41,7 +41,8 @@ public struct OutputComparison: Sendable {
             let a = actual.int64s(), e = expected.int64s()
             if let i = a.indices.first(where: { a[$0] != e[$0] }) {
                 message = "element \(i) is \(a[i]), expected \(e[i])"
-                maxAbsoluteError = zip(a, e).map { Double(abs($0 &- $1)) }.max() ?? 0
+                // In Double: `abs($0 &- $1)` traps at Int64.min (and wraps before that).
+                maxAbsoluteError = zip(a, e).map { (Double($0) - Double($1)).magnitude }.max() ?? 0
                 return
             }
             passed = true

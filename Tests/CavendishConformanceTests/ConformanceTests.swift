@@ -1,6 +1,7 @@
 import CavendishCPU
 import CavendishConformance
 import CavendishCore
+import CavendishIO
 import Foundation
 import Testing
 
@@ -49,6 +50,28 @@ struct ConformanceTests {
         let report = Self.runner.run(files: [Fixtures.root + "/wrong/softmax_expected_is_input.h5"])
         #expect(report.failed == 1)
         #expect(!report.succeeded)
+    }
+
+    /// A NaN tolerance would pass any answer (`diff > atol + NaN * |e|` is never true), a negative one
+    /// fail every answer: such a case is an error, not a pass. The case is the deliberately wrong one.
+    @Test(arguments: [Double.nan, -1e-3, Double.infinity])
+    func toleranceThatIsNotAFiniteNonNegativeNumberIsAnError(rtol: Double) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cavendish-tolerance-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let source = try HDF5File(readingFrom: Fixtures.root + "/wrong/softmax_expected_is_input.h5")
+        let path = dir.appendingPathComponent("case.h5").path
+        let writer = try HDF5Writer(creating: path)
+        try writer.createGroup("/inputs")
+        try writer.createGroup("/outputs")
+        try writer.write(try source.tensor(at: "inputs/0"), to: "/inputs/0")
+        try writer.write(try source.tensor(at: "outputs/0"), to: "/outputs/0")
+        try writer.setAttribute("op", to: .string("Softmax"))
+        try writer.setAttribute("rtol", to: .float(rtol))
+        try writer.finish()
+        let report = Self.runner.run(files: [path])
+        #expect(report.errors == 1 && report.passed == 0, "\(report.results.map(\.message))")
+        #expect(report.results.first?.message.contains("rtol") == true)
     }
 
     @Test func unreadableFilesAreErrorsNotCrashes() throws {
