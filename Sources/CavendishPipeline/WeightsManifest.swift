@@ -18,12 +18,29 @@ public struct WeightsManifest: Sendable {
             throw IOError(path: path, "is not a weights manifest (no \"files\" list)")
         }
         var digests: [String: String] = [:]
-        for f in files { if let name = f["file"] as? String, let sha = f["sha256"] as? String { digests[name] = sha } }
+        // Hex digests compare case-insensitively: an upper-case SHA-256 names the same file.
+        for f in files { if let name = f["file"] as? String, let sha = f["sha256"] as? String { digests[name] = sha.lowercased() } }
         if let atlas = doc["glyph_atlas"] as? [String: Any], let name = atlas["file"] as? String, let sha = atlas["sha256"] as? String {
-            digests[name] = sha
+            digests[name] = sha.lowercased()
         }
         self.digests = digests
         self.directory = directory
+    }
+
+    /// The weights folder to use: `explicit` (a `--weights` option or `$CAVENDISH_WEIGHTS`) when given,
+    /// which must hold a manifest (never silently another folder), else the first of `fallbacks` that does.
+    public static func folder(explicit: String?, fallbacks: [String]) throws -> String {
+        let hasManifest = { (folder: String) in FileManager.default.fileExists(atPath: folder + "/manifest.json") }
+        if let explicit {
+            guard hasManifest(explicit) else {
+                throw IOError(path: explicit, "has no manifest.json: not an NB-mini weights folder (Weights/ of a checkout is one)")
+            }
+            return explicit
+        }
+        guard let found = fallbacks.first(where: hasManifest) else {
+            throw IOError(path: fallbacks.first ?? "Weights", "no NB-mini weights found (looked in \(fallbacks.joined(separator: ", "))); pass --weights DIR")
+        }
+        return found
     }
 
     /// The path of `file` after checking its SHA-256 against the manifest.

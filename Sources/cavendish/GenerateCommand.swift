@@ -128,7 +128,8 @@ struct GenerateCommand: ParsableCommand {
                                          "guidance": result.guidance, "seconds": total, "stages": stages,
                                          "references": people.mapValues { $0 }.reduce(into: [String: [String]]()) { $0["p\($1.key)"] = $1.value },
                                          "weights_sha256": pipeline.weightDigests, "resolved": resolvedJSON,
-                                         "library_photos_read": resolvedJSON.flatMap { ($0["photos"] as? [String]) ?? [] }]
+                                         "library_photos_read": resolvedJSON.flatMap { ($0["photos"] as? [String]) ?? [] },
+                                         "layout": result.layout.map { ["placeholder": "p\($0.placeholder)", "box": $0.box] as [String: Any] }]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             let parts = result.stageSeconds.keys.sorted().map { String(format: "%@ %.2fs", $0, result.stageSeconds[$0]!) }
@@ -136,16 +137,17 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    /// The weights folder: the option, $CAVENDISH_WEIGHTS, ./Weights, or the checkout the binary was built in.
+    /// The weights folder: the option or $CAVENDISH_WEIGHTS (which must hold a manifest), else ./Weights or
+    /// the checkout the binary was built in.
     static func weightsFolder(_ option: String?) throws -> String {
-        var candidates: [String] = []
-        if let option { candidates.append(option) }
-        if let env = ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"] { candidates.append(env) }
-        candidates.append(FileManager.default.currentDirectoryPath + "/Weights")
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../../Weights").standardizedFileURL.path)
-        for c in candidates where FileManager.default.fileExists(atPath: c + "/manifest.json") { return c }
-        if let option { throw ValidationError("\(option) has no manifest.json: not an NB-mini weights folder") }
-        throw ValidationError("no NB-mini weights found (looked in \(candidates.joined(separator: ", "))); pass --weights DIR")
+        let fallbacks = [FileManager.default.currentDirectoryPath + "/Weights",
+                         exe.deletingLastPathComponent().appendingPathComponent("../../../Weights").standardizedFileURL.path]
+        do {
+            return try WeightsManifest.folder(explicit: option ?? ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"],
+                                              fallbacks: fallbacks)
+        } catch let error as IOError {
+            throw ValidationError(error.description)
+        }
     }
 }
