@@ -65,9 +65,12 @@ public enum ModelCatalog {
         var config = DiTConfig()
         config.glyph = v2
         config.guidanceEmbed = v2
+        config.layout = v2
         let evaluations = batch * (guidance && !v2 ? 2 : 1)
         let dit = try NBMiniDiT(config: config).graph(batch: evaluations, textTokens: 48, referenceTokens: 8, dtype: dtype)
-        let vae = try NBMiniVAEDecoder(config: VAEConfig()).graph(batch: batch, latentSize: 32, dtype: dtype)
+        var vaeConfig = VAEConfig()
+        vaeConfig.glyphConditioning = true   // the shipped decoder (shared by v1 and v2) takes the glyph map
+        let vae = try NBMiniVAEDecoder(config: vaeConfig).graph(batch: batch, latentSize: 32, dtype: dtype)
         return PipelineWorkload(name: name, stages: [.init(label: "dit", graph: dit, runs: steps),
                                                      .init(label: "vae-decoder", graph: vae, runs: 1)], imagesPerBatch: batch)
     }

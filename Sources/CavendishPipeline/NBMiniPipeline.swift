@@ -47,6 +47,9 @@ public final class NBMiniPipeline: @unchecked Sendable {
         public var steps: Int, guidance: Double, seed: UInt64, preset: Preset
         /// Seconds per stage: text, references, denoise, decode.
         public var stageSeconds: [String: Double]
+        /// The layout the denoiser was given: each subject's placeholder number and image box
+        /// `[x0, y0, x1, y1]`; empty for a model without layout input or an image without references.
+        public var layout: [(placeholder: Int, box: [Int])] = []
     }
 
     /// SHA-256 of each weight file used, for provenance.
@@ -199,8 +202,17 @@ public final class NBMiniPipeline: @unchecked Sendable {
         t0 = Date()
         let refScale = Tensor(scalar: Float(request.referenceScale))
         var refInputs: [Tensor] = []
+        var layout: [(placeholder: Int, box: [Int])] = []
         if let refs {
             refInputs = [refs, Tensor(shape: [1, refs.shape[1]], dtype: .bool, values: [UInt8](repeating: 1, count: refs.shape[1]))]
+            if let config = ditConfigs[preset], config.layout {
+                // The planner's strips for the prompt's subjects; columns for the people with photos, in the
+                // order referenceTokens concatenates them.
+                let people = request.references.keys.sorted().filter { !(request.references[$0] ?? []).isEmpty }
+                let subjects = max(Self.placeholders(in: request.prompt).max() ?? 0, people.max() ?? 0)
+                refInputs.append(LayoutPlanner.layout(people: people, subjects: subjects, grid: config.grid))
+                layout = (1...subjects).map { ($0, LayoutPlanner.box(subject: $0 - 1, subjects: subjects, size: 128, grid: config.grid)) }
+            }
         }
         var source = TorchRandomSource(seed: request.seed)
         let shape = [1, vaeConfig.latentChannels, 128 / vaeConfig.downsampling, 128 / vaeConfig.downsampling]
@@ -236,15 +248,37 @@ public final class NBMiniPipeline: @unchecked Sendable {
 
         t0 = Date()
         let latent = Tensor(shape: shape, floats: x)
-        let image = try decoder.run([latent])[0].floats()
+        // v1 is the no-glyph baseline: its decoder gets the all-zero map, which adds nothing.
+        let image = try decode(latent, glyphText: preset == .v1 ? "" : GlyphRenderer.quotedText(request.prompt)).floats()
         let size = 128
+        let pixels = try Self.pixels(planarImage: image, size: size)
+        seconds["decode"] = Date().timeIntervalSince(t0)
+        return Result(pixels: pixels, width: size, height: size, latent: latent, steps: steps, guidance: guidance,
+                      seed: request.seed, preset: preset, stageSeconds: seconds, layout: layout)
+    }
+
+    /// RGB bytes (interleaved) of a decoded image, planar [3, size, size] in [-1, 1] (values outside are
+    /// clamped). A non-finite value means broken weights or inputs: it is an error, not a silent pixel
+    /// (and `UInt8(NaN)` would trap).
+    public static func pixels(planarImage image: [Float], size: Int) throws -> [UInt8] {
+        guard image.count == 3 * size * size else { throw GraphError("decoded image has \(image.count) values, expected \(3 * size * size)") }
+        let bad = image.lazy.filter { !$0.isFinite }.count
+        guard bad == 0 else {
+            throw GraphError("the decoder produced \(bad) non-finite values (NaN or infinity): the weights or the inputs are broken")
+        }
         var pixels = [UInt8](repeating: 0, count: size * size * 3)
         for c in 0..<3 { for p in 0..<(size * size) {
             let v = (min(max(image[c * size * size + p], -1), 1) + 1) * 127.5
             pixels[p * 3 + c] = UInt8(v.rounded(.toNearestOrEven))
         } }
-        seconds["decode"] = Date().timeIntervalSince(t0)
-        return Result(pixels: pixels, width: size, height: size, latent: latent, steps: steps, guidance: guidance,
-                      seed: request.seed, preset: preset, stageSeconds: seconds)
+        return pixels
+    }
+
+    /// The VAE decode of one denoiser latent [1, 4, 32, 32] to an image [1, 3, 128, 128] in [-1, 1]; a
+    /// glyph-conditioned decoder also gets the glyph map of `glyphText` ("" for none).
+    func decode(_ latent: Tensor, glyphText: String) throws -> Tensor {
+        var inputs = [latent]
+        if vaeConfig.glyphConditioning { inputs.append(try glyphs.glyphMap(glyphText).reshaped([1, 1, 128, 128])) }
+        return try decoder.run(inputs)[0]
     }
 }

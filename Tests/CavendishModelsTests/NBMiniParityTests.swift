@@ -34,7 +34,9 @@ struct NBMiniParityTests {
         let x = try golden.tensor(at: "inputs/x"), text = try golden.tensor(at: "inputs/text")
         let ref = try golden.tensor(at: "inputs/ref")
         var inputs = [x, try golden.tensor(at: "inputs/t"), text, try golden.tensor(at: "inputs/text_mask"),
-                      ref, try golden.tensor(at: "inputs/ref_mask"), try golden.tensor(at: "inputs/ref_scale")]
+                      ref, try golden.tensor(at: "inputs/ref_mask")]
+        if config.layout { inputs.append(try golden.tensor(at: "inputs/layout")) }
+        inputs.append(try golden.tensor(at: "inputs/ref_scale"))
         if config.glyph { inputs.append(try golden.tensor(at: "inputs/glyph")) }
         if config.guidanceEmbed { inputs.append(try golden.tensor(at: "inputs/guidance")) }
         let graph = try NBMiniDiT(config: config).graph(batch: x.shape[0], textTokens: text.shape[1], referenceTokens: ref.shape[1])
@@ -54,7 +56,17 @@ struct NBMiniParityTests {
         let raw = try golden.tensor(at: "inputs/latent")
         let latent = Tensor(shape: raw.shape, floats: raw.floats().map { Float((Double($0) - config.shiftFactor) * config.scaleFactor) })
         let graph = try NBMiniVAEDecoder(config: config).graph(batch: latent.shape[0], latentSize: latent.shape[2])
-        let out = try GraphExecutor(graph: graph, weights: file.tensors, backend: CPUBackend()).run([latent])[0]
+        let executor = try GraphExecutor(graph: graph, weights: file.tensors, backend: CPUBackend())
+        var inputs = [latent]
+        if config.glyphConditioning {
+            // With the all-zero map the golden's plain decode, with a glyph map its glyph decode.
+            let glyph = try golden.tensor(at: "inputs/glyph")
+            let glyphOut = try executor.run([latent, glyph])[0]
+            let err = Self.relativeError(glyphOut, try golden.tensor(at: "outputs/decoded_glyph"))
+            #expect(err <= 1e-3, "VAE decoder with a glyph map: relative error \(err)")
+            inputs.append(Tensor(shape: glyph.shape, floats: [Float](repeating: 0, count: glyph.shape.reduce(1, *))))
+        }
+        let out = try executor.run(inputs)[0]
         let err = Self.relativeError(out, try golden.tensor(at: "outputs/decoded"))
         #expect(err <= 1e-3, "VAE decoder: relative error \(err)")
     }

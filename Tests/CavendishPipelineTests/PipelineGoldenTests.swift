@@ -35,17 +35,21 @@ struct PipelineGoldenTests {
         let preset = try #require(NBMiniPipeline.Preset(rawValue: variant))
         let pipeline = try NBMiniPipeline(weightsDirectory: Self.weights, textEncoderDirectory: Self.weights + "/text-encoder",
                                           presets: [preset], backend: CPUBackend())
-        let photos = try golden.tensor(at: "inputs/reference_photos_p1")   // [n, 64, 64, 3] uint8
-        let n = photos.shape[0], bytes = photos.int64s().map { UInt8($0) }
         var request = NBMiniPipeline.Request(prompt: try #require(try golden.strings(at: "inputs/prompt").first))
         request.preset = preset
         request.seed = UInt64(try golden.tensor(at: "inputs/seed").int64s()[0])
         request.steps = call["steps"] as? Int
         request.guidance = call["guidance"] as? Double
         request.referenceScale = call["ref_scale"] as? Double ?? 1
-        request.references[1] = try (0..<n).map { i in
-            try ReferencePhoto(width: 64, height: 64, channels: 3, pixels: Array(bytes[(i * 64 * 64 * 3)..<((i + 1) * 64 * 64 * 3)]), source: "golden \(i)")
+        for p in 1...5 {
+            guard let photos = try? golden.tensor(at: "inputs/reference_photos_p\(p)") else { continue }   // [n, 64, 64, 3] uint8
+            let n = photos.shape[0], bytes = photos.int64s().map { UInt8($0) }
+            request.references[p] = try (0..<n).map { i in
+                try ReferencePhoto(width: 64, height: 64, channels: 3, pixels: Array(bytes[(i * 64 * 64 * 3)..<((i + 1) * 64 * 64 * 3)]),
+                                   source: "golden p\(p) \(i)")
+            }
         }
+        #expect(!request.references.isEmpty)
         // The noise must be PyTorch's for the seed.
         var source = TorchRandomSource(seed: request.seed)
         let noise = try golden.tensor(at: "inputs/noise").floats()
@@ -62,10 +66,18 @@ struct PipelineGoldenTests {
         let preset = try #require(NBMiniPipeline.Preset(rawValue: variant))
         let pipeline = try NBMiniPipeline(weightsDirectory: Self.weights, textEncoderDirectory: Self.weights + "/text-encoder",
                                           presets: [preset], backend: CPUBackend())
-        var request = NBMiniPipeline.Request(prompt: "a sign that says \"HI\" in the park")
+        var request = NBMiniPipeline.Request(prompt: "<p1> and <p2> with a sign that says \"HI\" in the park")
         request.preset = preset
         request.steps = 2
         request.seed = 5
+        // Two people, so that v2's layout (per-token reference masks and the appearance map) goes through
+        // the split graphs too.
+        for p in 1...2 {
+            request.references[p] = try (0..<2).map { i in
+                try ReferencePhoto(width: 64, height: 64, channels: 3, pixels: (0..<(64 * 64 * 3)).map { UInt8(($0 * (7 + p) + i * 31) % 256) },
+                                   source: "pattern \(p) \(i)")
+            }
+        }
         request.cacheConditioning = false
         let whole = try pipeline.generate(request).latent.floats()
         request.cacheConditioning = true

@@ -86,11 +86,16 @@ def load_checkpoint(stage: str):
 
 def restore(ck: dict, modules: dict, opt) -> tuple[int, dict]:
     """Loads a checkpoint's module states (checkpoint key -> module), optimizer and torch RNG state;
-    returns (step, metrics)."""
+    returns (step, metrics). A checkpoint seeded from the committed weights (seed_runs.py) has no
+    optimizer or RNG state: the optimizer then starts fresh."""
     for key, module in modules.items():
         module.load_state_dict(ck[key])
-    opt.load_state_dict(ck["optimizer"])
-    torch.set_rng_state(ck["torch_rng"])
+    if "optimizer" in ck:
+        opt.load_state_dict(ck["optimizer"])
+    elif "seeded_from" not in ck:
+        raise SystemExit("checkpoint has no optimizer state and was not seeded from the committed weights")
+    if "torch_rng" in ck:
+        torch.set_rng_state(ck["torch_rng"])
     return ck["step"], ck.get("metrics", {})
 
 

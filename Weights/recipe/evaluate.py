@@ -1,7 +1,7 @@
 """Evaluation of NB-mini v1 and v2 on held-out identities and held-out prompts (fixed prompt set, fixed
 seeds), using the exported Weights/*.h5 and the judges from runs/judges.
 
-    python3 Weights/recipe/evaluate.py [--per-count 16] [--presets v1,v2] [--out Weights/eval]
+    python3 Weights/recipe/evaluate.py [--per-count 32] [--presets v1,v2] [--out Weights/eval]
     python3 Weights/recipe/evaluate.py --validation --per-count 8 --presets v2 --guidance v2=4
 
 Prompt set: for each subject count n in {1, 2, 3}, `per-count` scenes drawn with
@@ -28,6 +28,11 @@ Metrics (per preset):
 - KID (x1000): polynomial-kernel KID between generated images and the ground-truth renders of the same
   scenes, on the scene judge's pooled features (128-d) -- "NB-mini scene-judge features".
 - seconds per image (PyTorch eager, 1 thread).
+Every proportion carries its 95% Wilson interval (`*_ci95`); text is also given per style
+(`text_by_style`) and as a ratio to the ground truth's own rate (`text_ratio_to_ground_truth`).
+v2 with a layout input is given the planner's strips (layout.py) for the prompt's subjects; the world's
+ground-truth boxes lie inside those strips (on 600 training scenes, 99% of a box's width for 2 subjects,
+96% for 3), so the crop-at-the-box protocol judges each subject where the generator was told to put it.
 Writes <out>/results.json and <out>/grid_<preset>.png (top row ground truth, then generations).
 """
 from __future__ import annotations
@@ -127,6 +132,29 @@ def identity_top1(id_j, images: list, labels: list) -> float:
     return float(np.mean(pred == np.array(ys)))
 
 
+def wilson(p: float, n: int, z: float = 1.96) -> list:
+    """95% Wilson score interval of a proportion p measured on n trials (rounded to 4 places)."""
+    if n == 0:
+        return [0.0, 1.0]
+    c = (p + z * z / (2 * n)) / (1 + z * z / n)
+    h = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return [round(float(max(0.0, c - h)), 4), round(float(min(1.0, c + h)), 4)]
+
+
+def by_style(items: list, read: np.ndarray, gt_read: np.ndarray) -> dict:
+    """Word accuracy per style, over all prompts and over those whose ground truth Tesseract reads."""
+    out = {}
+    for style in world.STYLES:
+        m = np.array([it["scene"].style == style for it in items])
+        if not m.any():
+            continue
+        g = m & gt_read
+        out[style] = {"prompts": int(m.sum()), "word_accuracy": float(read[m].mean()),
+                      "ground_truth_reads": int(g.sum()),
+                      "word_accuracy_where_ground_truth_reads": float(read[g].mean()) if g.any() else None}
+    return out
+
+
 def kid(fa: np.ndarray, fb: np.ndarray) -> float:
     d = fa.shape[1]
     k = lambda a, b: (a @ b.T / d + 1) ** 3  # noqa: E731
@@ -134,6 +162,13 @@ def kid(fa: np.ndarray, fb: np.ndarray) -> float:
     kxx, kyy, kxy = k(fa, fa), k(fb, fb), k(fa, fb)
     return float((kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
                  - 2 * kxy.mean())
+
+
+def glyph_maps(texts: list, vae, size: int = 128):
+    """The [B,1,S,S] glyph maps of `texts` for a glyph-conditioned decoder, None for a plain one."""
+    if not vae.config.glyph_conditioning:
+        return None
+    return torch.from_numpy(np.stack([glyph.glyph_map(t, size) for t in texts]))[:, None]
 
 
 @torch.no_grad()
@@ -144,7 +179,7 @@ def text_survival(vae, first_seed: int, n: int = 64):
         return None
     scenes = [world.sample_scene(first_seed + i, "heldout", p_text=1.0) for i in range(n)]
     imgs = [world.render(sc)[0] for sc in scenes]
-    r = vae.decode(vae.encode(data.to_tensor(imgs))[0])
+    r = vae.decode(vae.encode(data.to_tensor(imgs))[0], glyph_maps([sc.text for sc in scenes], vae))
     recs = ((r.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
     return (sum(text_read(i, sc.text) for i, sc in zip(imgs, scenes)),
             sum(text_read(i, sc.text) for i, sc in zip(recs, scenes)))
@@ -158,7 +193,7 @@ def evaluate_vae(n: int = 64):
     from recipe.stage_vae import psnr
     vae = weights.vae()
     x = data.heldout_images(n)
-    rec = vae.decode(vae.encode(x)[0])
+    rec = vae.decode(vae.encode(x)[0])   # no glyph maps, as v1 decodes
     out = {"heldout_psnr_db": psnr(rec, x), "images": n}
     words = text_survival(vae, 1_500_000_000, n)
     if words is not None:
@@ -170,7 +205,7 @@ def evaluate_vae(n: int = 64):
 
 def main(argv=None):
     ap = argparse.ArgumentParser()
-    ap.add_argument("--per-count", type=int, default=16)
+    ap.add_argument("--per-count", type=int, default=32, help="prompts per subject count (1, 2, 3); 32 gives 96")
     ap.add_argument("--presets", default="v1,v2")
     ap.add_argument("--out", help="default Weights/eval, or runs/validation with --validation")
     ap.add_argument("--validation", action="store_true",
@@ -178,7 +213,11 @@ def main(argv=None):
                          "and leaves manifest.json alone")
     ap.add_argument("--guidance", action="append", default=[], metavar="PRESET=W",
                     help="guidance scale for a preset instead of its default, e.g. v2=4")
+    ap.add_argument("--source", default="weights", choices=["weights", "runs"],
+                    help="runs: the checkpoints in runs/ (with --validation, to judge a run before exporting it)")
     a = ap.parse_args(argv)
+    if a.source == "runs" and not a.validation:
+        ap.error("--source runs is for --validation only: the evaluation's figures describe the exported weights")
     a.out = a.out or (common.stage_dir("validation") if a.validation else os.path.join(common.WEIGHTS, "eval"))
     guidance = {k: float(v) for k, v in (g.split("=", 1) for g in a.guidance)}
     torch.set_num_threads(1)
@@ -220,7 +259,7 @@ def main(argv=None):
         results["vae"] = evaluate_vae()
         print("vae", json.dumps(results["vae"]))
     for preset in a.presets.split(","):
-        pipe = Pipeline(preset)
+        pipe = Pipeline(preset, source=a.source)
         gens, secs = [], []
         for it in items:
             t = time.time()
@@ -237,6 +276,12 @@ def main(argv=None):
             r["text_char_accuracy_ground_truth"] = gt_chars
             r["text_word_accuracy_ground_truth"] = float(gt_read.mean())
             r["text_word_accuracy_where_ground_truth_reads"] = float(read[gt_read].mean()) if gt_read.any() else None
+            r["text_word_accuracy_ci95"] = wilson(r["text_word_accuracy"], len(items))
+            if gt_read.any():
+                r["text_word_accuracy_where_ground_truth_reads_ci95"] = wilson(
+                    r["text_word_accuracy_where_ground_truth_reads"], int(gt_read.sum()))
+            r["text_ratio_to_ground_truth"] = float(read.mean() / gt_read.mean()) if gt_read.any() else None
+            r["text_by_style"] = by_style(items, read, gt_read)
         else:
             r["text_word_accuracy"] = None
         if scene_j is not None:
@@ -245,9 +290,11 @@ def main(argv=None):
             r["setting_acc"] = float(np.mean([world.SETTINGS[j] == it["scene"].setting for j, it in zip(o["setting"].argmax(1).tolist(), items)]))
             r["style_acc"] = float(np.mean([world.STYLES[j] == it["scene"].style for j, it in zip(o["style"].argmax(1).tolist(), items)]))
             r["kid_x1000"] = 1000 * kid(feats(gens), feats([it["gt"] for it in items]))
+            r["setting_acc_ci95"], r["style_acc_ci95"] = wilson(r["setting_acc"], len(items)), wilson(r["style_acc"], len(items))
             for n in (1, 2, 3):
                 r[f"identity_top1_{n}_subjects"] = identity_top1(
                     id_j, [g for g, it in zip(gens, items) if it["n"] == n], [it["labels"] for it in items if it["n"] == n])
+                r[f"identity_top1_{n}_subjects_ci95"] = wilson(r[f"identity_top1_{n}_subjects"], n * a.per_count)
         results["presets"][preset] = r
         cols = min(8, len(items))
         grid = Image.new("RGB", (cols * 128, 2 * 128))

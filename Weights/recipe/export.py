@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-from recipe import common, glyph, stage_vae, world  # noqa: E402
+from recipe import common, glyph, seed_runs, stage_vae, world  # noqa: E402
 from recipe.train import STAGES  # noqa: E402
 
 MANIFEST = os.path.join(common.WEIGHTS, "manifest.json")
@@ -52,13 +52,15 @@ def write_h5(name: str, state: dict, component: str, config: dict, steps: int, d
 
 
 def stage_hours(stage: str) -> float:
-    """Wall time a stage has trained, from runs/<stage>/log.jsonl (gaps over 10 minutes, i.e. time
-    between an interruption and the resume, are not counted)."""
+    """Wall time a stage has trained: runs/<stage>/log.jsonl (gaps over 10 minutes, i.e. time between an
+    interruption and the resume, are not counted) plus the hours behind seeded checkpoints
+    (runs/history.json, from the manifest the seeds came from)."""
+    before = seed_runs.history_hours().get(stage, 0.0)
     path = os.path.join(common.RUNS, stage, "log.jsonl")
     if not os.path.exists(path):
-        return 0.0
+        return before
     times = [json.loads(line)["time"] for line in open(path) if line.strip()]
-    return sum(b - a for a, b in zip(times, times[1:]) if 0 < b - a < 600) / 3600.0
+    return before + sum(b - a for a, b in zip(times, times[1:]) if 0 < b - a < 600) / 3600.0
 
 
 def main(argv=None):
@@ -70,8 +72,8 @@ def main(argv=None):
     vck = common.load_checkpoint("vae")
     if vck is not None and (vck.get("done") or args.allow_unfinished):
         dck = common.load_checkpoint("vae-decoder")
-        vae_state = stage_vae.load_trained().state_dict()   # with the fine-tuned decoder once there is one
-        files.append(write_h5("nb-mini-vae.h5", vae_state, "vae", vck["model_config"], vck["step"], args.dtype,
+        vae = stage_vae.load_trained()   # with the fine-tuned (glyph-conditioned) decoder once there is one
+        files.append(write_h5("nb-mini-vae.h5", vae.state_dict(), "vae", vae.config.to_dict(), vck["step"], args.dtype,
                               {"decoder_finetune_steps": int(dck["step"]) if dck is not None else 0}))
         stages["vae"] = {"done": bool(vck.get("done")), "step": vck["step"], "metrics": vck.get("metrics", {}),
                          "hours": round(stage_hours("vae"), 3),
@@ -96,8 +98,9 @@ def main(argv=None):
                            "hours": round(stage_hours(variant), 3),
                            "train_config": ck["train_config"], "reference_encoder": ck.get("ref_source", "joint")}
     # Runs set aside (renamed runs/<stage>-<why>) spent training time too, so the total counts them.
-    superseded = sorted(d for d in os.listdir(common.RUNS) if d not in STAGES and d.startswith(tuple(STAGES))
-                        and os.path.isdir(os.path.join(common.RUNS, d)))
+    superseded = sorted({d for d in os.listdir(common.RUNS) if d not in STAGES and d.startswith(tuple(STAGES))
+                         and os.path.isdir(os.path.join(common.RUNS, d))}
+                        | {d for d in seed_runs.history_hours() if d not in STAGES})
     atlas = os.path.relpath(glyph.ATLAS_PATH, common.WEIGHTS)
     from recipe.models import textenc
     done = all(s.get("done") for s in stages.values()) and {"vae", "denoiser-v1", "denoiser-v2"} <= stages.keys()

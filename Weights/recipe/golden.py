@@ -24,7 +24,7 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from recipe import common, glyph, world, weights  # noqa: E402
+from recipe import common, glyph, layout, world, weights  # noqa: E402
 
 OUT = os.path.join(common.WEIGHTS, "golden")
 GLYPH_STRINGS = ["", "A", "HELLO", "HELLO WORLD", "WWWWWWWWWW", "iiiiiiii", "Mixed Case 123!?", "caf\u00e9 \u00fcber",
@@ -82,8 +82,13 @@ def main():
     x = torch.from_numpy(img.astype(np.float32) / 127.5 - 1).permute(2, 0, 1)[None]
     mean, logvar = vae.encode(x)
     dec = vae.decode(mean)
-    write("vae.h5", {"image": f32(x), "latent": f32(mean)}, {"mean": f32(mean), "logvar": f32(logvar), "decoded": f32(dec)},
-          {"encode": "image -> mean, logvar", "decode": "latent -> decoded", "config": vae.config.to_dict()})
+    ins, outs = {"image": f32(x), "latent": f32(mean)}, {"mean": f32(mean), "logvar": f32(logvar), "decoded": f32(dec)}
+    call = {"encode": "image -> mean, logvar", "decode": "latent -> decoded", "config": vae.config.to_dict()}
+    if vae.config.glyph_conditioning:
+        gm = torch.from_numpy(glyph.glyph_map("HELLO"))[None, None]
+        ins["glyph"], outs["decoded_glyph"] = f32(gm), f32(vae.decode(mean, gm))
+        call["decode_glyph"] = "latent, glyph -> decoded_glyph"
+    write("vae.h5", ins, outs, call)
 
     ref = weights.refenc()
     photos = torch.zeros(1, 2, 3, 3, 64, 64)
@@ -110,19 +115,32 @@ def main():
             gm = torch.from_numpy(glyph.glyph_map("HELLO"))[None, None]
             kw = {"glyph": gm, "guidance": torch.tensor([3.0])}
             ins.update(glyph=f32(gm), guidance=np.array([3.0], np.float32))
+            if dit.config.layout:   # the planner's strips for the golden's two people
+                lay = torch.from_numpy(layout.strips(tokens.shape[1] // ref.config.tokens))[None]
+                kw["layout"] = lay
+                ins["layout"] = f32(lay)
         v = dit(xt, t, text, textmask, tokens, tmask, 0.8, **kw)
         write(f"dit_{preset}.h5", ins, {"v": f32(v)}, {"note": "null reference token is prepended inside the model"})
 
+    # The planner's layout for 1-5 subjects (token strips and image boxes), for the Swift planner.
+    write("layout.h5", {"subjects": np.arange(1, 6, dtype=np.int64)},
+          {**{f"strips_{n}": layout.strips(n) for n in range(1, 6)},
+           **{f"boxes_{n}": np.array([layout.pixel_box(i, n) for i in range(n)], np.int64) for n in range(1, 6)}},
+          {"grid": 16, "size": 128})
+
     for preset in ("v1", "v2"):
         pipe = Pipeline(preset)
-        prompt = TRICKY_PROMPTS[0]
         refs = {1: [world.reference_photo("person", "heldout", 0, 500 + k) for k in range(3)]}
+        prompt = TRICKY_PROMPTS[0]
+        if preset == "v2":   # two subjects, so that v2's layout (each strip its own person) is exercised
+            prompt = 'A photo of <p1> and <p2> at the beach holding a sign that says "HELLO".'
+            refs[2] = [world.reference_photo("pet", "heldout", 1, 600 + k) for k in range(2)]
         seed = 1234
         img, z = pipe.generate(prompt, refs, seed=seed, return_latent=True)
         noise = torch.randn((1, 4, 32, 32), generator=torch.Generator().manual_seed(seed))
         from recipe.pipeline import PRESETS
-        write(f"sample_{preset}.h5", {"prompt": prompt, "reference_photos_p1": np.stack(refs[1]), "seed": np.int64(seed),
-                                      "noise": f32(noise)},
+        write(f"sample_{preset}.h5", {"prompt": prompt, "seed": np.int64(seed), "noise": f32(noise),
+                                      **{f"reference_photos_p{p}": np.stack(v) for p, v in refs.items()}},
               {"latent": f32(z), "image": img}, {"preset": preset, **PRESETS[preset], "ref_scale": 1.0})
 
 

@@ -22,7 +22,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from recipe import common, glyph, schedule  # noqa: E402
+from recipe import common, glyph, layout, schedule  # noqa: E402
 
 PRESETS = {"v1": dict(steps=50, guidance=4.0), "v2": dict(steps=8, guidance=3.0)}
 
@@ -92,14 +92,20 @@ class Pipeline:
                 v_c = self.dit(x, t, text, tmask, rt, rm, ref_scale)
                 v_u = self.dit(x, t, et, em)
                 return v_u + w * (v_c - v_u)
-        else:
+        g = None
+        if self.preset != "v1":
             g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(prompt)))[None, None].to(self.device)
             gw = torch.full((1,), float(w), device=self.device)
 
+            lay = None
+            if self.dit.config.layout and rt is not None:   # the planner's strips for the prompt's P subjects
+                lay = torch.from_numpy(layout.strips(P))[None].to(self.device)
+
             def fn(x, t):
-                return self.dit(x, t, text, tmask, rt, rm, ref_scale, g, gw)
+                return self.dit(x, t, text, tmask, rt, rm, ref_scale, g, gw, lay)
         z = schedule.sample(fn, noise, steps)
-        x = self.vae.decode(self.vae.from_latent(z))
+        # v1 is the no-glyph baseline: its decoder gets no glyph map either.
+        x = self.vae.decode(self.vae.from_latent(z), g if self.vae.config.glyph_conditioning else None)
         img = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
         return (img, z) if return_latent else img
 

@@ -15,6 +15,12 @@ v2: initialised from v1's EMA weights; adds glyph tokens and a guidance-scale in
 `min_snr` > 0 weights the loss by Min-SNR-gamma. v2's `text_weight` > 0 multiplies the squared error inside
 the quoted text's area by 1 + text_weight (a text-focused loss, as TextDiffuser's character-aware loss
 focuses on the letters): the letters are a few percent of the latent, so an unweighted loss hardly sees them.
+v2's `layout=1` adds layout-grounded personalization (models/dit.py, layout.py): each scene's subjects get
+the planner's strips, each image token attends only to its subject's reference tokens and gets that
+subject's appearance embedding; with probability `p_drop_layout` a sample gets the all-ones layout
+instead. A v2 checkpoint without the layout branches (e.g. one seeded from the committed weights) goes on
+with them added at zero. The reference path (reference keys/values and output, appearance MLP) learns at
+`ref_lr_mult` times the learning rate: its weights start at or near zero and are barely used.
 """
 from __future__ import annotations
 
@@ -27,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import common, data, glyph, schedule, world
+from . import common, data, glyph, layout, schedule, world
 from .models.dit import DiT, DiTConfig
 from .models.refenc import ReferenceEncoder, RefEncoderConfig
 from .models.textenc import TextEncoder
@@ -40,7 +46,7 @@ DEFAULTS = {
     "denoiser-v2": dict(total_steps=1300, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
                         w_min=1.0, w_max=5.0, p_grid_t=0.5, grid_steps=8, p_text=0.5,
                         checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1, min_snr=5.0,
-                        guidance_off_text=1, text_weight=10.0),
+                        guidance_off_text=1, text_weight=10.0, layout=1, p_drop_layout=0.1, ref_lr_mult=1.0),
 }
 
 
@@ -112,9 +118,23 @@ def text_area(gmap: torch.Tensor, latent_size: int) -> torch.Tensor:
     return F.max_pool2d(m, 3, stride=1, padding=1)
 
 
-def build(variant: str):
+def layout_batch(scenes: list, P: int, drop: list, grid: int = 16) -> torch.Tensor:
+    """[B, grid*grid, P]: the planner's strips for each scene's subjects (zero columns pad to P), or all
+    ones where drop[b] (layout dropout)."""
+    out = np.ones((len(scenes), grid * grid, P), np.float32)
+    for b, sc in enumerate(scenes):
+        if not drop[b]:
+            out[b] = 0.0
+            out[b, :, :len(sc.subjects)] = layout.strips(len(sc.subjects), grid)
+    return torch.from_numpy(out)
+
+
+REF_PATH = ("ref_kv.", "ref_proj.", "app_embed.")   # parameter-name parts of the reference path
+
+
+def build(variant: str, with_layout: bool = False):
     v2 = variant == "denoiser-v2"
-    dit = DiT(DiTConfig(glyph=v2, guidance_embed=v2))
+    dit = DiT(DiTConfig(glyph=v2, guidance_embed=v2, layout=v2 and with_layout))
     ref = ReferenceEncoder(RefEncoderConfig())
     return dit, ref
 
@@ -140,8 +160,16 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
     vae = stage_vae.load_trained("cpu")
     vae_tag = f"vae{vck['step']}{'d' if vck.get('done') else 'u'}"
     torch.manual_seed(cfg["seed"])
-    dit, ref = build(variant)
+    dit, ref = build(variant, bool(cfg.get("layout")))
     ck = common.load_checkpoint(variant)
+    if ck is not None and dit.config.layout and not ck["dit_config"].get("layout"):
+        # Going on from a checkpoint without the layout branches: they join at zero (identical outputs).
+        for key in ("dit", "ema_dit"):
+            missing, unexpected = dit.load_state_dict(ck[key], strict=False)
+            assert not unexpected and all(k.startswith("app_embed.") for k in missing), (missing, unexpected)
+            ck[key] = dit.state_dict()
+        ck.pop("optimizer", None)   # its parameter list no longer matches: a fresh optimizer
+        ck["seeded_from"] = ck.get("seeded_from", "checkpoint without the layout branches")
     step = 0
     teacher = None
     if variant == "denoiser-v2":
@@ -160,7 +188,12 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
     ema_pairs = list(zip(ema_dit.parameters(), dit.parameters()))
     if train_ref:
         ema_pairs += list(zip(ema_ref.parameters(), ref.parameters()))
-    opt = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=0.01, betas=(0.9, 0.99))
+    names = {id(p): n for n, p in dit.named_parameters()}
+    ref_path = [p for p in params if any(part in names.get(id(p), "") for part in REF_PATH)]
+    rest = [p for p in params if all(p is not q for q in ref_path)]
+    mult = cfg.get("ref_lr_mult", 1.0)
+    opt = torch.optim.AdamW([{"params": rest, "mult": 1.0}, {"params": ref_path, "mult": mult}],
+                            lr=cfg["lr"], weight_decay=0.01, betas=(0.9, 0.99))
     metrics = {}
     if ck is not None:
         step, metrics = common.restore(ck, {"dit": dit, "ref": ref, "ema_dit": ema_dit, "ema_ref": ema_ref}, opt)
@@ -209,6 +242,9 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         photos, pmask = reference_batch(scenes, r)
         text, tmask, photos, pmask = text.to(device), tmask.to(device), photos.to(device), pmask.to(device)
         gmap = glyph_batch(caps).to(device) if variant == "denoiser-v2" else None
+        lay = None
+        if dit.config.layout:
+            lay = layout_batch(scenes, photos.shape[1], [r.random() < cfg["p_drop_layout"] for _ in scenes]).to(device)
         if variant == "denoiser-v2" and r.random() < cfg["p_grid_t"]:
             g = cfg["grid_steps"]
             t = torch.tensor([r.randint(1, g) / g for _ in range(B)], device=device)
@@ -240,11 +276,11 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
             target = v_true + guide
         lr = common.cosine_lr(step, total, cfg["lr"], cfg["warmup"])
         for gr in opt.param_groups:
-            gr["lr"] = lr
+            gr["lr"] = lr * gr.get("mult", 1.0)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bool(cfg["bf16"])):
             if train_ref:
                 rt, rm = ref(photos, pmask)
-            v = dit(xt, t, text, tmask, rt, rm, 1.0, gmap, w)
+            v = dit(xt, t, text, tmask, rt, rm, 1.0, gmap, w, lay)
         err = (v.float() - target.float()) ** 2
         per_sample = err.mean(dim=(1, 2, 3))             # logged unweighted as v_mse
         if variant == "denoiser-v2" and cfg["text_weight"] > 0:

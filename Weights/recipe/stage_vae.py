@@ -111,11 +111,15 @@ def load_trained(device="cpu", finetuned_decoder: bool = True) -> VAE:
         raise SystemExit("no VAE checkpoint: run `python3 Weights/recipe/train.py --stage vae` first")
     mc = dict(ck["model_config"])
     mc["channels"] = tuple(mc["channels"])
-    model = VAE(VAEConfig(**mc))
-    model.load_state_dict(ck["model"])
+    dec = None
     if finetuned_decoder:
         from .stage_vae_decoder import load_decoder_state
         dec = load_decoder_state()
-        if dec is not None:
-            model.decoder.load_state_dict(dec)
+        if dec is not None and any(k.startswith("glyph_in.") for k in dec):
+            mc["glyph_conditioning"] = True
+    model = VAE(VAEConfig(**mc))
+    missing, unexpected = model.load_state_dict(ck["model"], strict=False)   # a new glyph branch starts at zero
+    assert not unexpected and all(".glyph_in." in "." + k for k in missing), (missing, unexpected)
+    if dec is not None:
+        model.decoder.load_state_dict(dec)
     return model.to(device).eval()

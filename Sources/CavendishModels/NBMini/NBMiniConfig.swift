@@ -9,11 +9,36 @@ public struct DiTConfig: Codable, Sendable, Equatable {
     public var glyph = false
     /// v2: the distilled guidance scale is an input.
     public var guidanceEmbed = false
+    /// v2: layout-grounded personalization; with references, a `layout` input [B, tokens, people] says
+    /// which image tokens belong to which person (see `NBMiniDiT`).
+    public var layout = false
 
     enum CodingKeys: String, CodingKey {
         case latentChannels = "latent_channels", latentSize = "latent_size", patch, width, depth, heads
         case mlpRatio = "mlp_ratio", textDim = "text_dim", refDim = "ref_dim", freqDim = "freq_dim", imageSize = "image_size"
-        case glyph, guidanceEmbed = "guidance_embed"
+        case glyph, guidanceEmbed = "guidance_embed", layout
+    }
+
+    /// A default (v1-shaped) DiT.
+    public init() {}
+
+    /// Decodes a recipe config; `layout` is absent from configs written before it existed.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        latentChannels = try c.decode(Int.self, forKey: .latentChannels)
+        latentSize = try c.decode(Int.self, forKey: .latentSize)
+        patch = try c.decode(Int.self, forKey: .patch)
+        width = try c.decode(Int.self, forKey: .width)
+        depth = try c.decode(Int.self, forKey: .depth)
+        heads = try c.decode(Int.self, forKey: .heads)
+        mlpRatio = try c.decode(Double.self, forKey: .mlpRatio)
+        textDim = try c.decode(Int.self, forKey: .textDim)
+        refDim = try c.decode(Int.self, forKey: .refDim)
+        freqDim = try c.decode(Int.self, forKey: .freqDim)
+        imageSize = try c.decode(Int.self, forKey: .imageSize)
+        glyph = try c.decode(Bool.self, forKey: .glyph)
+        guidanceEmbed = try c.decode(Bool.self, forKey: .guidanceEmbed)
+        layout = try c.decodeIfPresent(Bool.self, forKey: .layout) ?? false
     }
 
     /// Patches per side.
@@ -28,10 +53,28 @@ public struct VAEConfig: Codable, Sendable, Equatable {
     public var groups = 8
     /// Denoiser latents are `(mean - shift) * scale`.
     public var scaleFactor = 1.0, shiftFactor = 0.0
+    /// The decoder also takes the glyph map of the quoted text ([B, 1, image, image], 0/1) and adds it at
+    /// every resolution level, so that letters the latent has blurred come out sharp.
+    public var glyphConditioning = false
 
     enum CodingKeys: String, CodingKey {
         case inChannels = "in_channels", latentChannels = "latent_channels", channels, groups
-        case scaleFactor = "scale_factor", shiftFactor = "shift_factor"
+        case scaleFactor = "scale_factor", shiftFactor = "shift_factor", glyphConditioning = "glyph_conditioning"
+    }
+
+    /// A default VAE.
+    public init() {}
+
+    /// Decodes a recipe config; `glyph_conditioning` is absent from configs written before it existed.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        inChannels = try c.decode(Int.self, forKey: .inChannels)
+        latentChannels = try c.decode(Int.self, forKey: .latentChannels)
+        channels = try c.decode([Int].self, forKey: .channels)
+        groups = try c.decode(Int.self, forKey: .groups)
+        scaleFactor = try c.decode(Double.self, forKey: .scaleFactor)
+        shiftFactor = try c.decode(Double.self, forKey: .shiftFactor)
+        glyphConditioning = try c.decodeIfPresent(Bool.self, forKey: .glyphConditioning) ?? false
     }
 
     /// Image size over latent size.

@@ -10,6 +10,12 @@ import Foundation
 /// `ref_scale`), and a GELU MLP. The conditioning is the timestep embedding plus the masked mean of the
 /// text states (plus, in v2, the distilled guidance scale); v2 also adds glyph-map patches to the patch
 /// embedding. Outputs the predicted velocity.
+///
+/// With `config.layout` and references (v2's layout-grounded personalization, as in GLIGEN and
+/// MS-Diffusion), a `layout` input [B, N, P] (0/1, N image tokens, P people with references) says which
+/// tokens belong to which person's region: each token's reference cross-attention sees only the tokens
+/// of the people whose region it is in (and the null token), and the mean of those people's appearance
+/// embeddings (an MLP of each person's mean reference token) is added to its patch embedding.
 public struct NBMiniDiT: Sendable {
     /// The architecture.
     public var config: DiTConfig
@@ -24,31 +30,41 @@ public struct NBMiniDiT: Sendable {
         var keysAndValues: [(textK: ValueID, textV: ValueID, refK: ValueID, refV: ValueID)]
         var textKeys: ValueID
         var refKeys: ValueID
+        /// The layout's appearance map [B, N, D], added to the patch embedding (layout models with references).
+        var appearance: ValueID?
     }
+
+    /// Whether graphs with `referenceTokens` reference tokens take a layout.
+    func usesLayout(referenceTokens: Int) -> Bool { config.layout && referenceTokens > 0 }
 
     /// The graph for `batch` latents, `textTokens` text states and `referenceTokens` reference tokens
     /// (the always-present null reference token is added inside). Inputs, in order: `x` [B, C, S, S],
     /// `t` [B], `text` [B, L, 384], `text_mask` [B, L] bool, `ref` [B, R, ref_dim] and `ref_mask` [B, R]
-    /// bool (when R > 0), `ref_scale` [] float, then for v2 `glyph` [B, 1, 128, 128] and `guidance` [B].
-    public func graph(batch: Int, textTokens: Int, referenceTokens: Int, dtype: DType = .float32) throws -> Graph {
+    /// bool (when R > 0), `layout` [B, N, R / tokensPerPerson] (layout models, when R > 0), `ref_scale` []
+    /// float, then for v2 `glyph` [B, 1, 128, 128] and `guidance` [B].
+    public func graph(batch: Int, textTokens: Int, referenceTokens: Int, tokensPerPerson: Int = 8, dtype: DType = .float32) throws -> Graph {
         var b = GraphBuilder(dtype: dtype)
         let x = b.input("x", [batch, config.latentChannels, config.latentSize, config.latentSize])
         let t = b.input("t", [batch])
-        let conditioning = try conditioningInputs(&b, batch: batch, textTokens: textTokens, referenceTokens: referenceTokens)
+        let conditioning = try conditioningInputs(&b, batch: batch, textTokens: textTokens, referenceTokens: referenceTokens,
+                                                  tokensPerPerson: tokensPerPerson)
         b.output(try denoise(&b, x: x, t: t, conditioning: conditioning))
         return b.graph
     }
 
-    /// The per-image half of the split model: inputs `text`, `text_mask`, (`ref`, `ref_mask`); outputs the
-    /// text condition [B, D], then for each block the text keys and values [B, L, D] and the reference
-    /// keys and values [B, R+1, D], then the text and reference key masks. Run once per image, it saves
-    /// every step from recomputing them.
-    public func conditioningGraph(batch: Int, textTokens: Int, referenceTokens: Int, dtype: DType = .float32) throws -> Graph {
+    /// The per-image half of the split model: inputs `text`, `text_mask`, (`ref`, `ref_mask`, and for a
+    /// layout model `layout`); outputs the text condition [B, D], then for each block the text keys and
+    /// values [B, L, D] and the reference keys and values [B, R+1, D], then the text and reference key
+    /// masks (and the appearance map). Run once per image, it saves every step from recomputing them.
+    public func conditioningGraph(batch: Int, textTokens: Int, referenceTokens: Int, tokensPerPerson: Int = 8,
+                                  dtype: DType = .float32) throws -> Graph {
         var b = GraphBuilder(dtype: dtype)
-        let c = try conditioningInputs(&b, batch: batch, textTokens: textTokens, referenceTokens: referenceTokens)
+        let c = try conditioningInputs(&b, batch: batch, textTokens: textTokens, referenceTokens: referenceTokens,
+                                       tokensPerPerson: tokensPerPerson)
         var outputs = [c.textCondition]
         for kv in c.keysAndValues { outputs += [kv.textK, kv.textV, kv.refK, kv.refV] }
         outputs += [c.textKeys, c.refKeys]
+        if let appearance = c.appearance { outputs.append(appearance) }
         for o in outputs { b.output(o) }
         return b.graph
     }
@@ -67,21 +83,30 @@ public struct NBMiniDiT: Sendable {
                        b.input("blocks.\(i).ref_k", [B, R, D]), b.input("blocks.\(i).ref_v", [B, R, D])))
         }
         let textKeys = b.input("text_keys", [B, 1, 1, textTokens], .bool)
-        let refKeys = b.input("ref_keys", [B, 1, 1, R], .bool)
+        let layout = usesLayout(referenceTokens: referenceTokens)
+        let refKeys = b.input("ref_keys", [B, 1, layout ? c.grid * c.grid : 1, R], .bool)
+        let appearance = layout ? b.input("appearance", [B, c.grid * c.grid, D]) : nil
         b.output(try denoise(&b, x: x, t: t, conditioning: Conditioning(textCondition: textCondition, keysAndValues: kv,
-                                                                          textKeys: textKeys, refKeys: refKeys)))
+                                                                          textKeys: textKeys, refKeys: refKeys, appearance: appearance)))
         return b.graph
     }
 
     /// Declares the text and reference inputs and computes the conditioning from them.
-    func conditioningInputs(_ b: inout GraphBuilder, batch B: Int, textTokens: Int, referenceTokens: Int) throws -> Conditioning {
+    func conditioningInputs(_ b: inout GraphBuilder, batch B: Int, textTokens: Int, referenceTokens: Int,
+                            tokensPerPerson K: Int) throws -> Conditioning {
         let c = config, D = c.width
         let text = b.input("text", [B, textTokens, c.textDim])
         let textMask = b.input("text_mask", [B, textTokens], .bool)
-        var ref: ValueID?, refMask: ValueID?
+        var ref: ValueID?, refMask: ValueID?, layout: ValueID?
         if referenceTokens > 0 {
             ref = b.input("ref", [B, referenceTokens, c.refDim])
             refMask = b.input("ref_mask", [B, referenceTokens], .bool)
+        }
+        if usesLayout(referenceTokens: referenceTokens) {
+            guard K > 0, referenceTokens % K == 0 else {
+                throw GraphError("\(referenceTokens) reference tokens are not whole people of \(K) tokens")
+            }
+            layout = b.input("layout", [B, c.grid * c.grid, referenceTokens / K])
         }
         // Masked mean of the text states.
         let m = try b.apply("Cast", [try b.reshape(textMask, [B, textTokens, 1])], ["to": .int(1)])
@@ -100,9 +125,35 @@ public struct NBMiniDiT: Sendable {
             let rkv = try b.op("Split", [try b.linear(refs, "\(p).ref_kv", c.refDim, 2 * D), b.ints([D, D])], ["axis": .int(-1)], outputs: 2)
             kv.append((tkv[0], tkv[1], rkv[0], rkv[1]))
         }
-        return Conditioning(textCondition: textCondition, keysAndValues: kv,
-                            textKeys: try b.reshape(textMask, [B, 1, 1, textTokens]),
-                            refKeys: try b.reshape(refsMask, [B, 1, 1, referenceTokens + 1]))
+        guard let layout, let ref, let refMask else {
+            return Conditioning(textCondition: textCondition, keysAndValues: kv,
+                                textKeys: try b.reshape(textMask, [B, 1, 1, textTokens]),
+                                refKeys: try b.reshape(refsMask, [B, 1, 1, referenceTokens + 1]))
+        }
+        let (refKeys, appearance) = try layoutConditioning(&b, layout: layout, ref: ref, refMask: refMask, tokensPerPerson: K)
+        return Conditioning(textCondition: textCondition, keysAndValues: kv, textKeys: try b.reshape(textMask, [B, 1, 1, textTokens]),
+                            refKeys: refKeys, appearance: appearance)
+    }
+
+    /// From the layout [B, N, P]: the per-token reference key mask [B, 1, N, 1 + P*K] (the null token
+    /// always, a person's tokens where the token is in that person's region and the person has photos)
+    /// and the appearance map [B, N, D] (each token's mean over its people of `app_embed(mean of the
+    /// person's reference tokens)`).
+    func layoutConditioning(_ b: inout GraphBuilder, layout: ValueID, ref: ValueID, refMask: ValueID,
+                            tokensPerPerson K: Int) throws -> (refKeys: ValueID, appearance: ValueID) {
+        let c = config, D = c.width, shape = b.shape(layout), B = shape[0], N = shape[1], P = shape[2]
+        let present = try b.apply("Cast", [try b.reshape(refMask, [B, 1, P, K])], ["to": .int(1)])
+        // A person is present when its first token is (the encoder masks all K or none).
+        let firstToken = try b.apply("Slice", [present, b.ints([0]), b.ints([1]), b.ints([3])])
+        let lay = try b.apply("Mul", [layout, try b.reshape(firstToken, [B, 1, P])])
+        let count = try clampMin1(&b, try b.apply("ReduceSum", [lay, b.ints([2])], ["keepdims": .int(1)]))
+        let people = try b.apply("ReduceMean", [try b.reshape(ref, [B, P, K, c.refDim]), b.ints([2])], ["keepdims": .int(0)])
+        let appearance = try b.apply("MatMul", [try b.apply("Div", [lay, count]), try mlp2(&b, people, "app_embed", c.refDim, D, D)])
+        let perToken = try b.apply("Expand", [try b.reshape(lay, [B, N, P, 1]), b.ints([B, N, P, K])])
+        let keys = try b.apply("Cast", [try b.reshape(perToken, [B, N, P * K])], ["to": .int(9)])
+        let ones = b.constant(Tensor(shape: [B, N, 1], dtype: .bool, values: [UInt8](repeating: 1, count: B * N)), "ones_per_token")
+        let refKeys = try b.reshape(try b.apply("Concat", [ones, keys], ["axis": .int(2)]), [B, 1, N, P * K + 1])
+        return (refKeys, appearance)
     }
 
     /// One denoising evaluation given the conditioning; declares `ref_scale` (and v2's `glyph`, `guidance`).
@@ -119,6 +170,7 @@ public struct NBMiniDiT: Sendable {
             let patches = try patchify(&b, glyph, channels: 1, size: c.imageSize, patch: gp)
             h = try b.apply("Add", [h, try mlp2(&b, patches, "glyph_embed", gp * gp, D, D)])
         }
+        if let appearance = k.appearance { h = try b.apply("Add", [h, appearance]) }
         // Conditioning: timestep + pooled text (+ guidance in v2).
         var cond = try b.apply("Add", [try mlp2(&b, try timestepFeatures(&b, t, scale: 1000), "t_embed", c.freqDim, D, D), k.textCondition])
         if let guidance {

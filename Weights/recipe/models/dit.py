@@ -10,6 +10,13 @@ c = TimestepMLP(sincos(t)) + Linear(masked mean of text states) [+ GuidanceMLP(s
 v2 adds glyph tokens: the 128x128 glyph map is cut into 8x8 patches (aligned with the 2x2 latent
 patches), each patch goes through Linear-SiLU-Linear (last layer zero-initialised) and is added to
 the patch embedding.
+v2 with `layout` (layout-grounded personalization, as GLIGEN and MS-Diffusion ground subjects in boxes):
+a [B, N, P] 0/1 map says which image tokens belong to which person's region (layout.py: one vertical
+strip per subject, left to right, as the world places them). Each token's reference cross-attention
+then sees only the tokens of the persons whose region it is in (and the null token), and the mean of
+those persons' appearance embeddings (MLP of each person's mean reference token, last layer
+zero-initialised) is added to its patch embedding. An all-ones map is the unmasked model plus the mean
+appearance: layout dropout in training trains it, so a prompt can go without a layout.
 
 Ops: MatMul/Gemm, LayerNormalization, Softmax (via Attention), Gelu (erf), Sigmoid, Mul, Add,
 Reshape, Transpose, Concat, Sin, Cos, Exp, Where (attention masks), ReduceSum, Div.
@@ -40,6 +47,7 @@ class DiTConfig:
     glyph: bool = False          # v2: glyph tokens
     guidance_embed: bool = False  # v2: distilled guidance scale as an input
     image_size: int = 128
+    layout: bool = False          # v2: layout-grounded reference attention + appearance map
 
     def to_dict(self):
         return asdict(self)
@@ -78,14 +86,14 @@ class MLP2(nn.Module):
 
 
 def attention(q, k, v, heads, mask=None):
-    """q [B,N,D], k/v [B,M,D], mask [B,M] bool (True = attend) -> [B,N,D]."""
+    """q [B,N,D], k/v [B,M,D], mask [B,M] or per query [B,N,M] bool (True = attend) -> [B,N,D]."""
     B, N, D = q.shape
     M = k.shape[1]
     hd = D // heads
     q = q.reshape(B, N, heads, hd).transpose(1, 2)
     k = k.reshape(B, M, heads, hd).transpose(1, 2)
     v = v.reshape(B, M, heads, hd).transpose(1, 2)
-    am = mask[:, None, None, :] if mask is not None else None
+    am = None if mask is None else mask[:, None, None, :] if mask.dim() == 2 else mask[:, None]
     if torch.onnx.is_in_onnx_export():
         # the same computation spelled with MatMul / Where / Softmax for a clean ONNX graph
         s = torch.matmul(q, k.transpose(-1, -2)) * (hd ** -0.5)
@@ -161,6 +169,10 @@ class DiT(nn.Module):
             self.glyph_embed = MLP2(gp * gp, D, D)
             nn.init.zeros_(self.glyph_embed.fc2.weight)
             nn.init.zeros_(self.glyph_embed.fc2.bias)
+        if c.layout:
+            self.app_embed = MLP2(c.ref_dim, D, D)
+            nn.init.zeros_(self.app_embed.fc2.weight)
+            nn.init.zeros_(self.app_embed.fc2.bias)
         self.null_ref = nn.Parameter(torch.zeros(1, 1, c.ref_dim))   # always-present reference key
         self.blocks = nn.ModuleList([Block(c) for _ in range(c.depth)])
         self.norm_out = nn.LayerNorm(D, elementwise_affine=False, eps=1e-6)
@@ -184,9 +196,10 @@ class DiT(nn.Module):
         return x.reshape(B, C, g * p, g * p)
 
     def forward(self, x, t, text, text_mask, ref=None, ref_mask=None, ref_scale: float = 1.0,
-                glyph=None, guidance=None):
+                glyph=None, guidance=None, layout=None):
         """x [B,4,32,32]; t [B] in [0,1]; text [B,L,384]; text_mask [B,L] bool; ref [B,R,ref_dim] and
-        ref_mask [B,R] (or None); glyph [B,1,128,128] in {0,1} (v2); guidance [B] (v2). Returns v."""
+        ref_mask [B,R] (or None); glyph [B,1,128,128] in {0,1} (v2); guidance [B] (v2); layout [B,N,P]
+        0/1 with R = P*K (v2 with layout; None = no layout input). Returns v."""
         B = x.shape[0]
         c = self.config
         h = self.patch_embed(self.patchify(x, c.patch)) + self.pos_embed[None]
@@ -202,7 +215,16 @@ class DiT(nn.Module):
                 guidance = torch.ones(B, device=x.device)
             cond = cond + self.g_embed(timestep_features(guidance / 1000.0 * 100.0, c.freq_dim))
         null = self.null_ref.expand(B, 1, c.ref_dim)
-        if ref is None:
+        if ref is not None and c.layout and layout is not None:
+            P = layout.shape[2]
+            K = ref.shape[1] // P
+            lay = layout.to(h.dtype) * ref_mask.reshape(B, P, K)[:, None, :, 0].to(h.dtype)   # persons with photos
+            weights = lay / lay.sum(-1, keepdim=True).clamp_min(1.0)
+            h = h + weights @ self.app_embed(ref.reshape(B, P, K, -1).mean(2))
+            ones = torch.ones(B, h.shape[1], 1, dtype=torch.bool, device=x.device)
+            ref_mask = torch.cat([ones, lay.repeat_interleave(K, dim=2) > 0], dim=2)   # [B, N, 1+R]
+            ref = torch.cat([null, ref], dim=1)
+        elif ref is None:
             ref, ref_mask = null, torch.ones(B, 1, dtype=torch.bool, device=x.device)
         else:
             ref = torch.cat([null, ref], dim=1)

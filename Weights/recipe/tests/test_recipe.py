@@ -99,21 +99,78 @@ def test_text_area_covers_the_glyphs():
 
 def test_decoder_finetune_masks_the_text_and_leaves_the_encoder():
     from recipe import stage_vae_decoder
-    from recipe.models.vae import VAE
-    x, box = stage_vae_decoder.text_batch(5, 3, 128)
-    assert x.shape == (3, 3, 128, 128) and box.shape == (3, 1, 128, 128)
+    from recipe.models.vae import VAE, VAEConfig
+    x, box, gmap = stage_vae_decoder.text_batch(5, 3, 128, p_plain=0.0, p_glyph_drop=0.0)
+    assert x.shape == (3, 3, 128, 128) and box.shape == (3, 1, 128, 128) and gmap.shape == (3, 1, 128, 128)
     r = random.Random(5)
-    for b in range(3):   # the same scenes text_batch drew: every ink pixel lies in the mask
+    for b in range(3):   # the same scenes text_batch drew: every ink pixel lies in the mask, the map is the glyph map
+        r.random()
         sc = world.sample_scene(r.randrange(1 << 40), "train", 128, p_text=1.0)
+        r.random()
         gm = torch.from_numpy(glyph.glyph_map(sc.text))
         assert gm.sum() > 0 and (box[b, 0][gm > 0] == 1).all() and box[b, 0].sum() < 128 * 128 / 4
+        assert torch.equal(gmap[b, 0], gm)
     torch.manual_seed(0)
-    vae = VAE()
+    vae = VAE(VAEConfig(glyph_conditioning=True))
     enc = {k: v.clone() for k, v in vae.encoder.state_dict().items()}
     dec = {k: v.clone() for k, v in vae.decoder.state_dict().items()}
-    stage_vae_decoder.train_step(vae, torch.optim.AdamW(vae.decoder.parameters(), lr=1e-3), x[:1], box[:1], 10.0)
+    stage_vae_decoder.train_step(vae, torch.optim.AdamW(vae.decoder.parameters(), lr=1e-3), x[:1], box[:1], gmap[:1],
+                                 10.0, 0.5, torch.Generator().manual_seed(0))
     assert all(torch.equal(v, vae.encoder.state_dict()[k]) for k, v in enc.items())
-    assert any(not torch.equal(v, vae.decoder.state_dict()[k]) for k, v in dec.items())
+    assert not torch.equal(dec["glyph_in.2.weight"], vae.decoder.state_dict()["glyph_in.2.weight"])
+
+
+def test_glyph_decoder_starts_as_the_plain_decoder_and_a_zero_map_adds_nothing():
+    from recipe.models.vae import VAE, VAEConfig
+    torch.manual_seed(1)
+    plain = VAE()
+    glyphed = VAE(VAEConfig(glyph_conditioning=True))
+    missing, _ = glyphed.load_state_dict(plain.state_dict(), strict=False)
+    assert missing and all(k.startswith("decoder.glyph_in.") for k in missing)
+    z = torch.randn(2, 4, 32, 32)
+    g = torch.from_numpy(np.stack([glyph.glyph_map("HELLO"), glyph.glyph_map("")]))[:, None]
+    with torch.no_grad():
+        assert torch.equal(glyphed.decode(z, g), plain.decode(z))          # zero-initialised branches
+        for conv in glyphed.decoder.glyph_in:
+            conv.weight.normal_()
+        out = glyphed.decode(z, g)
+    assert not torch.allclose(out[0], plain.decode(z)[0])                   # the map now matters...
+    assert torch.equal(out[1], plain.decode(z)[1])                          # ...but an empty one adds nothing
+
+
+def test_layout_strips_partition_the_tokens_left_to_right():
+    from recipe import layout
+    for n in range(1, 6):
+        lay = layout.strips(n)
+        assert lay.shape == (256, n) and (lay.sum(1) == 1).all()
+        cols = [sorted({t % 16 for t in np.nonzero(lay[:, i])[0]}) for i in range(n)]
+        assert all(a[-1] < b[0] for a, b in zip(cols, cols[1:]))           # strips ordered left to right
+        assert [layout.pixel_box(i, n)[0] for i in range(n)] == [c[0] * 8 for c in cols]
+
+
+def test_layout_masks_each_region_to_its_person():
+    """With the layout, the tokens of <p1>'s strip do not see <p2>'s references (one block, so nothing
+    mixes the strips after the reference attention; the appearance branch is still at zero)."""
+    from recipe import layout
+    from recipe.models.dit import DiT, DiTConfig
+    torch.manual_seed(2)
+    dit = DiT(DiTConfig(depth=1, glyph=True, guidance_embed=True, layout=True)).eval()
+    with torch.no_grad():
+        for p in (dit.out.weight, dit.blocks[0].ref_proj.weight):
+            p.normal_(0, 0.05)
+    x, t = torch.randn(1, 4, 32, 32), torch.tensor([0.5])
+    text, tmask = torch.randn(1, 5, 384), torch.ones(1, 5, dtype=torch.bool)
+    ref, rmask = torch.randn(1, 16, 256), torch.ones(1, 16, dtype=torch.bool)
+    lay = torch.from_numpy(layout.strips(2))[None]
+    other = ref.clone()
+    other[:, 8:] = torch.randn(1, 8, 256)                                   # change <p2>'s tokens only
+    with torch.no_grad():
+        a = dit(x, t, text, tmask, ref, rmask, 1.0, None, None, lay)
+        b = dit(x, t, text, tmask, other, rmask, 1.0, None, None, lay)
+        c = dit(x, t, text, tmask, other, rmask, 1.0, None, None, torch.ones_like(lay))
+    assert torch.equal(a[..., :16], b[..., :16])                             # latent columns of <p1>'s strip
+    assert not torch.allclose(a[..., 16:], b[..., 16:])
+    assert not torch.allclose(a[..., :16], c[..., :16])                      # without the layout they see <p2>
 
 
 def test_char_accuracy_is_one_minus_edit_distance():
