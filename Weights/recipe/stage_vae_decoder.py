@@ -30,7 +30,7 @@ from .models.vae import VAE
 
 STAGE = "vae-decoder"
 DEFAULTS = dict(total_steps=2000, batch=6, lr=1e-4, warmup=50, text_weight=10.0, size=128, p_plain=0.15,
-                p_glyph_drop=0.15, p_degrade=0.5, glyph_lr_mult=30.0, checkpoint_seconds=300, eval_every=500, seed=5)
+                p_glyph_drop=0.15, p_degrade=0.5, degrade_blur=1, glyph_lr_mult=30.0, checkpoint_seconds=300, eval_every=500, seed=5)
 VALIDATION_SEED = 1_600_000_000
 
 
@@ -56,23 +56,26 @@ def text_batch(seed: int, batch: int, size: int, p_plain: float, p_glyph_drop: f
             torch.from_numpy(np.stack(maps))[:, None])
 
 
-def degrade(z: torch.Tensor, box: torch.Tensor, p: float, g: torch.Generator) -> torch.Tensor:
-    """In a share p of the samples, blurs the latent inside the text box (box max-pooled to the latent)
-    by a random amount and adds noise, as a denoiser's latent is blurred and noisy there."""
+def degrade(z: torch.Tensor, box: torch.Tensor, p: float, g: torch.Generator, passes: int = 1) -> torch.Tensor:
+    """In a share p of the samples, blurs the latent inside the text box (box max-pooled to the latent;
+    `passes` 3x3 box filters) by a random amount and adds noise, as a denoiser's latent is blurred and
+    noisy there."""
     B = z.shape[0]
     f = box.shape[-1] // z.shape[-1]
     m = F.max_pool2d(box, f) * (torch.rand(B, 1, 1, 1, generator=g) < p)
-    blur = F.avg_pool2d(z, 3, stride=1, padding=1, count_include_pad=False)
+    blur = z
+    for _ in range(passes):
+        blur = F.avg_pool2d(blur, 3, stride=1, padding=1, count_include_pad=False)
     a = torch.rand(B, 1, 1, 1, generator=g)
     noise = torch.randn(z.shape, generator=g) * 0.3 * torch.rand(B, 1, 1, 1, generator=g)
     return z + m * (a * (blur - z) + noise)
 
 
-def train_step(vae, opt, x, box, gmap, text_weight: float, p_degrade: float, g: torch.Generator):
+def train_step(vae, opt, x, box, gmap, text_weight: float, p_degrade: float, g: torch.Generator, passes: int = 1):
     """One decoder step on images x with text-box masks box and glyph maps gmap; returns (loss, mean L1
     inside the boxes)."""
     with torch.no_grad():
-        z = degrade(vae.encode(x)[0], box, p_degrade, g)
+        z = degrade(vae.encode(x)[0], box, p_degrade, g, passes)
     rec = vae.decode(z, gmap)
     err = (rec - x).abs() + (rec - x) ** 2
     loss = (err * (1 + text_weight * box)).mean()
@@ -144,7 +147,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
         for g in opt.param_groups:
             g["lr"] = lr * g["mult"]
         loss, text_l1 = train_step(vae, opt, x, box, gmap, cfg["text_weight"], cfg["p_degrade"],
-                                   torch.Generator().manual_seed(seed))
+                                   torch.Generator().manual_seed(seed), cfg["degrade_blur"])
         step += 1
         seen += 1
         if step % 25 == 0:
