@@ -39,7 +39,7 @@ struct BenchCommand: ParsableCommand {
         ]
 
         func run() throws {
-            guard (1...20).contains(images) else { throw ValidationError("--images must be 1...20") }
+            guard (1...20).contains(images) else { throw CommandError("--images must be 1...20") }
             let folder = try GenerateCommand.weightsFolder(weights)
             let pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", backend: CPUBackend())
             var perPreset: [String: [String: Double]] = [:]
@@ -141,7 +141,7 @@ struct BenchCommand: ParsableCommand {
         static func runPeers(threads: Int) throws -> [String: Any] {
             let script = FileManager.default.currentDirectoryPath + "/scripts/bench_peers.py"
             guard FileManager.default.fileExists(atPath: script) else {
-                throw ValidationError("\(script) not found; run from the repository root or pass --no-peers")
+                throw CommandError("\(script) not found; run from the repository root or pass --no-peers")
             }
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -152,7 +152,7 @@ struct BenchCommand: ParsableCommand {
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
             guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ValidationError("scripts/bench_peers.py failed (exit \(process.terminationStatus)); install torch and onnxruntime or pass --no-peers")
+                throw CommandError("scripts/bench_peers.py failed (exit \(process.terminationStatus)); install torch and onnxruntime or pass --no-peers")
             }
             return object
         }

@@ -23,3 +23,13 @@ struct Cavendish: ParsableCommand {
 enum CavendishVersion {
     static let string = "0.1.0"
 }
+
+/// A failure a command reports in words, without the usage text that ArgumentParser appends to a
+/// `ValidationError`: by the time `run()` throws, the command line has parsed, so "Usage: ..." would
+/// only mislead. The parser's own errors (unknown or missing options) still print the usage.
+struct CommandError: Error, CustomStringConvertible {
+    /// What went wrong and how to fix it.
+    var description: String
+
+    init(_ description: String) { self.description = description }
+}

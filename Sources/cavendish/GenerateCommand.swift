@@ -43,29 +43,29 @@ struct GenerateCommand: ParsableCommand {
     var library: String?
 
     func run() throws {
-        guard let chosen = NBMiniPipeline.Preset(rawValue: preset) else { throw ValidationError("--preset must be v1 or v2") }
+        guard let chosen = NBMiniPipeline.Preset(rawValue: preset) else { throw CommandError("--preset must be v1 or v2") }
         let text = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw ValidationError("the prompt is empty; describe the image, e.g. --prompt 'a dog in the snow'") }
-        if let steps, !(1...200).contains(steps) { throw ValidationError("--steps must be between 1 and 200, got \(steps)") }
-        if let guidance, !(0...30).contains(guidance) { throw ValidationError("--guidance must be between 0 and 30, got \(guidance)") }
-        guard (0...4).contains(refScale) else { throw ValidationError("--ref-scale must be between 0 and 4") }
-        if library != nil && !reference.isEmpty { throw ValidationError("use either --library or --reference, not both") }
+        guard !text.isEmpty else { throw CommandError("the prompt is empty; describe the image, e.g. --prompt 'a dog in the snow'") }
+        if let steps, !(1...200).contains(steps) { throw CommandError("--steps must be between 1 and 200, got \(steps)") }
+        if let guidance, !(0...30).contains(guidance) { throw CommandError("--guidance must be between 0 and 30, got \(guidance)") }
+        guard (0...4).contains(refScale) else { throw CommandError("--ref-scale must be between 0 and 4") }
+        if library != nil && !reference.isEmpty { throw CommandError("use either --library or --reference, not both") }
         var rewritten: String, people: [Int: [String]]
         do { (rewritten, people) = try PeopleBinding.bind(prompt: text, references: library == nil ? reference : []) }
-        catch { throw ValidationError("\(error)") }
+        catch { throw CommandError("\(error)") }
         var libraryPhotos: [Int: [ReferencePhoto]] = [:]
         var resolvedJSON: [[String: Any]] = []
         if let library {
             let photoLibrary: PhotoLibrary
             do { photoLibrary = try PhotoLibrary(path: library, dataFolder: CavendishDataFolder.resolve()) }
-            catch { throw ValidationError("\(error)") }
+            catch { throw CommandError("\(error)") }
             let resolved: ResolvedPrompt
-            do { resolved = try photoLibrary.resolve(prompt: text, purpose: "generate") } catch { throw ValidationError("\(error)") }
+            do { resolved = try photoLibrary.resolve(prompt: text, purpose: "generate") } catch { throw CommandError("\(error)") }
             rewritten = resolved.text
             for subject in resolved.subjects {
                 guard let slot = Int(subject.placeholder.dropFirst(2).dropLast()) else { continue }
                 guard !subject.references.isEmpty else {
-                    throw ValidationError("\(subject.person.name) has no usable reference photo in \(library); add labelled photos or pin one")
+                    throw CommandError("\(subject.person.name) has no usable reference photo in \(library); add labelled photos or pin one")
                 }
                 libraryPhotos[slot] = try subject.references.prefix(4).map { crop in
                     let image = try photoLibrary.image(of: crop, purpose: "generate")
@@ -78,9 +78,9 @@ struct GenerateCommand: ParsableCommand {
         }
         let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
         let output = out ?? "cavendish-\(chosen.rawValue)-\(seed).png"
-        guard output.hasSuffix(".png") || output.hasSuffix(".PNG") else { throw ValidationError("--out must name a .png file") }
+        guard output.hasSuffix(".png") || output.hasSuffix(".PNG") else { throw CommandError("--out must name a .png file") }
         if FileManager.default.fileExists(atPath: output) && !force {
-            throw ValidationError("\(output) exists; pass --force to replace it or choose another --out")
+            throw CommandError("\(output) exists; pass --force to replace it or choose another --out")
         }
         var request = NBMiniPipeline.Request(prompt: rewritten)
         request.preset = chosen
@@ -91,7 +91,7 @@ struct GenerateCommand: ParsableCommand {
         for (slot, files) in people where libraryPhotos[slot] == nil {
             request.references[slot] = try files.map { path in
                 do { return try ReferencePhoto(image: try PNGImage(contentsOf: path), source: path) }
-                catch { throw ValidationError("reference \(path): \(error) (reference photos must be readable PNG images)") }
+                catch { throw CommandError("reference \(path): \(error) (reference photos must be readable PNG images)") }
             }
         }
         for (slot, photos) in libraryPhotos { request.references[slot] = photos }
@@ -102,7 +102,7 @@ struct GenerateCommand: ParsableCommand {
             pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: [chosen],
                                           backend: CPUBackend())
         } catch {
-            throw ValidationError("cannot load the NB-mini weights from \(folder): \(error)\n(run scripts/fetch-text-encoder.sh for the text encoder; restore Weights/ with git checkout if a file is corrupt)")
+            throw CommandError("cannot load the NB-mini weights from \(folder): \(error)\n(run scripts/fetch-text-encoder.sh for the text encoder; restore Weights/ with git checkout if a file is corrupt)")
         }
         let loadSeconds = Date().timeIntervalSince(started)
         if !json { FileHandle.standardError.write("seed \(seed)\n".data(using: .utf8)!) }
@@ -147,7 +147,7 @@ struct GenerateCommand: ParsableCommand {
             return try WeightsManifest.folder(explicit: option ?? ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"],
                                               fallbacks: fallbacks)
         } catch let error as IOError {
-            throw ValidationError(error.description)
+            throw CommandError(error.description)
         }
     }
 }

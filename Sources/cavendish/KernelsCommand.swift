@@ -55,12 +55,12 @@ struct KernelsCommand: ParsableCommand {
             case "cpu": chosen = CPUBackend()
             case "tpusim":
                 do { chosen = try hw.map { TiledBackend(chip: try ChipSpec.load($0)) } ?? TiledBackend() }
-                catch { throw ValidationError("\(error)") }
-            default: throw ValidationError("unknown backend '\(backend)'; available: cpu, tpusim")
+                catch { throw CommandError("\(error)") }
+            default: throw CommandError("unknown backend '\(backend)'; available: cpu, tpusim")
             }
             let files: [String]
-            do { files = try ConformanceRunner.caseFiles(in: paths) } catch { throw ValidationError("\(error)") }
-            guard !files.isEmpty else { throw ValidationError("no *.h5 case files under \(paths.joined(separator: ", "))") }
+            do { files = try ConformanceRunner.caseFiles(in: paths) } catch { throw CommandError("\(error)") }
+            guard !files.isEmpty else { throw CommandError("no *.h5 case files under \(paths.joined(separator: ", "))") }
             let runner = ConformanceRunner(backend: chosen)
             var bar = ProgressBar(total: files.count, label: "cases")
             var results: [CaseResult] = []
@@ -147,7 +147,7 @@ struct KernelsCommand: ParsableCommand {
         var filter: String?
 
         func run() throws {
-            guard budget > 0 && budget <= 60 else { throw ValidationError("--budget must be in (0, 60] seconds") }
+            guard budget > 0 && budget <= 60 else { throw CommandError("--budget must be in (0, 60] seconds") }
             let machine = MachineInfo.current()
             var bar = ProgressBar(total: 11, label: "bench")
             var step = 0

@@ -30,7 +30,7 @@ struct SimulateCommand: ParsableCommand {
 
         func run() throws {
             let chips = try hw.map { [try ChipSpec.load($0)] } ?? ChipSpec.presets
-            guard list || hw != nil else { throw ValidationError("pass --list, or --hw NAME to show one chip") }
+            guard list || hw != nil else { throw CommandError("pass --list, or --hw NAME to show one chip") }
             if json {
                 let e = JSONEncoder()
                 e.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -69,15 +69,15 @@ struct SimulateCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            guard m > 0, n > 0, k > 0 else { throw ValidationError("--m, --n and --k must be positive") }
-            guard let flow = SystolicArray.Dataflow(rawValue: dataflow) else { throw ValidationError("--dataflow must be ws, os or is") }
-            guard let timing = SystolicArray.Mode(rawValue: mode) else { throw ValidationError("--mode must be scalesim or pipelined") }
+            guard m > 0, n > 0, k > 0 else { throw CommandError("--m, --n and --k must be positive") }
+            guard let flow = SystolicArray.Dataflow(rawValue: dataflow) else { throw CommandError("--dataflow must be ws, os or is") }
+            guard let timing = SystolicArray.Mode(rawValue: mode) else { throw CommandError("--mode must be scalesim or pipelined") }
             let chip: ChipSpec
-            do { chip = try ChipSpec.load(hw) } catch { throw ValidationError("\(error)") }
+            do { chip = try ChipSpec.load(hw) } catch { throw CommandError("\(error)") }
             var result: [String: Double] = [:]
             if let array {
                 let parts = array.lowercased().split(separator: "x").compactMap { Int($0) }
-                guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--array must look like 128x128") }
+                guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw CommandError("--array must look like 128x128") }
                 let cycles = SystolicArray.cycles(m: m, n: n, k: k, rows: parts[0], cols: parts[1], dataflow: flow, mode: timing)
                 result = ["cycles": Double(cycles), "seconds": Double(cycles) / chip.clockHz,
                           "utilization": SystolicArray.utilization(m: m, n: n, k: k, rows: parts[0], cols: parts[1], cycles: cycles),
@@ -125,19 +125,19 @@ struct SimulateCommand: ParsableCommand {
             case "bf16": return .bfloat16
             case "f32": return .float32
             case "int8": return .int8
-            default: throw ValidationError("--dtype must be bf16, f32 or int8")
+            default: throw CommandError("--dtype must be bf16, f32 or int8")
             }
         }
 
         func run() throws {
             let chip: ChipSpec
-            do { chip = try ChipSpec.load(hw) } catch { throw ValidationError("\(error)") }
+            do { chip = try ChipSpec.load(hw) } catch { throw CommandError("\(error)") }
             let type = try Self.parseDType(dtype)
             let workload: PipelineWorkload
             do {
                 workload = try ModelCatalog.pipeline(name, resolution: resolution ?? ModelCatalog.defaultResolution(name), steps: steps,
                                                      guidance: guidance, batch: batch, dtype: type)
-            } catch { throw ValidationError("\(error)") }
+            } catch { throw CommandError("\(error)") }
             let simulator = Simulator(chip: chip, fusion: !noFusion)
             var stageReports: [(PipelineWorkload.Stage, GraphReport)] = []
             for stage in workload.stages { stageReports.append((stage, try simulator.simulate(stage.graph, dtype: type))) }
