@@ -51,7 +51,9 @@ public struct LibraryFile: Hashable, Sendable {
 ///
 /// Creating a reader checks the consent record in the data folder first and throws
 /// `LibraryError.notConnected` without touching the library when there is none. Files are opened
-/// `O_RDONLY | O_NOFOLLOW`; nothing is ever created, written, renamed or deleted under the library.
+/// read-only one path component at a time (`openat` with `O_NOFOLLOW` from the library folder down),
+/// so a folder inside the library that has become a symbolic link is refused, not followed out of the
+/// library; nothing is ever created, written, renamed or deleted under the library.
 /// Hidden entries (names starting with `.`) and symbolic links are skipped, so a link cannot lead the
 /// reader out of the library.
 public struct LibraryReader: Sendable {
@@ -107,19 +109,42 @@ public struct LibraryReader: Sendable {
 
     /// Size and modification time of one file (relative path), or nil when it is not a regular file.
     public func file(at relativePath: String) throws -> LibraryFile? {
-        let full = try absolutePath(relativePath)
+        let (parent, name) = try openParent(relativePath)
+        defer { close(parent) }
         counter.countStat()
         var st = stat()
-        guard lstat(full, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
+        guard fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0, st.st_mode & S_IFMT == S_IFREG else { return nil }
         return LibraryFile(path: relativePath, size: Int64(st.st_size), modified: Self.modificationTime(st))
+    }
+
+    /// The folder holding `relativePath`, opened from the library folder down one component at a time
+    /// without following a link anywhere, and the file's own name in it. The caller closes the descriptor.
+    func openParent(_ relativePath: String) throws -> (Int32, String) {
+        _ = try absolutePath(relativePath)   // refuses absolute paths, "..", "." and empty ones
+        let parts = relativePath.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var fd = open(library.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw LibraryError.unreadableFile(path: relativePath, problem: "library folder: \(String(cString: strerror(errno)))") }
+        for part in parts.dropLast() {
+            let next = openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            let code = errno
+            close(fd)
+            guard next >= 0 else {
+                let why = code == ELOOP || code == ENOTDIR ? "\(part) is not a folder of the library (a link or a file)" : String(cString: strerror(code))
+                throw LibraryError.unreadableFile(path: relativePath, problem: why)
+            }
+            fd = next
+        }
+        return (fd, parts[parts.count - 1])
     }
 
     /// The whole content of one file (relative path), read-only.
     public func read(_ relativePath: String) throws -> Data {
-        let full = try absolutePath(relativePath)
+        let (parent, name) = try openParent(relativePath)
         counter.countOpen()
-        let fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
-        guard fd >= 0 else { throw LibraryError.unreadableFile(path: relativePath, problem: String(cString: strerror(errno))) }
+        let fd = openat(parent, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+        let code = errno
+        close(parent)
+        guard fd >= 0 else { throw LibraryError.unreadableFile(path: relativePath, problem: String(cString: strerror(code))) }
         defer { close(fd) }
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {

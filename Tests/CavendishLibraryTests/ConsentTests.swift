@@ -36,6 +36,27 @@ import Testing
         #expect(LibraryLocation(path: sandbox.library + "/./").id == location.id)
     }
 
+    /// A folder inside the library that is swapped for a link to a folder elsewhere after the scan is
+    /// not followed: the outside photo is never read (the link is in the middle of the path, where
+    /// `O_NOFOLLOW` on the last component alone did not guard).
+    @Test func aFolderReplacedByALinkToOutsideIsNotFollowed() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("Trip/a.png", seed: 1)
+        let outside = sandbox.root.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        let secret = Data("outside the library".utf8)
+        try secret.write(to: outside.appendingPathComponent("a.png"))
+        let location = LibraryLocation(path: sandbox.library)
+        let registry = ConsentRegistry(dataFolder: sandbox.data)
+        _ = try registry.connect(location, method: "flag")
+        let reader = try LibraryReader(library: location, consent: registry)
+        #expect(try reader.read("Trip/a.png") != secret)
+        try FileManager.default.removeItem(atPath: sandbox.library + "/Trip")
+        try FileManager.default.createSymbolicLink(atPath: sandbox.library + "/Trip", withDestinationPath: outside.path)
+        expectLibraryError({ _ = try reader.read("Trip/a.png") })
+        expectLibraryError({ _ = try reader.file(at: "Trip/a.png") })
+    }
+
     @Test func connectRefusesSomethingThatIsNotAFolder() throws {
         let sandbox = try Sandbox()
         expectLibraryError({ try ConsentRegistry(dataFolder: sandbox.data).connect(LibraryLocation(path: sandbox.library + "/missing"), method: "flag") }) {
