@@ -37,8 +37,12 @@ public enum PeopleBinding {
                 named.append((parts[0], files))
             }
         }
+        var seen = Set<String>()
         for (name, files) in named {
-            let pattern = "\\b\(NSRegularExpression.escapedPattern(for: name))\\b"
+            guard seen.insert(name.lowercased()).inserted else { throw Failure(description: "--reference \(name) is given twice") }
+            // A whole word: not inside a longer run of letters and digits. `\b` would need word characters
+            // at the name's own ends, so a name that starts or ends with an emoji or a symbol never matched.
+            let pattern = "(?<![\\p{L}\\p{N}_])\(NSRegularExpression.escapedPattern(for: name))(?![\\p{L}\\p{N}_])"
             guard text.range(of: pattern, options: [.regularExpression, .caseInsensitive]) != nil else {
                 throw Failure(description: "--reference \(name): the prompt does not mention \(name)")
             }
@@ -49,6 +53,9 @@ public enum PeopleBinding {
             people[slot] = files
         }
         for n in NBMiniPipeline.placeholders(in: text) where people[n] == nil {
+            guard n <= limit else {
+                throw Failure(description: "the prompt mentions <p\(n)>, but placeholders run from <p1> to <p\(limit)> (at most \(limit) people)")
+            }
             throw Failure(description: "the prompt mentions <p\(n)> but no --reference p\(n)=... gives photos of that person")
         }
         return (text, people)

@@ -16,6 +16,25 @@ struct PeopleBindingTests {
         #expect(people[2] == ["c.png"])
     }
 
+    /// A name that begins or ends with an emoji or a symbol is still a whole word of the prompt.
+    @Test func namesWithEmojiAndSymbolsBind() throws {
+        let (prompt, people) = try PeopleBinding.bind(prompt: "🐶Rex and Zoë! at home", references: ["🐶Rex=r.png", "Zoë!=z.png"])
+        #expect(prompt == "<p1> and <p2> at home")
+        #expect(people[1] == ["r.png"] && people[2] == ["z.png"])
+    }
+
+    /// The same name twice is said to be twice, not "not mentioned"; <p9> names the real range.
+    @Test func repeatedNamesAndPlaceholdersOutOfRangeSayWhatIsWrong() {
+        do {
+            _ = try PeopleBinding.bind(prompt: "ann at the park", references: ["ann=a.png", "Ann=b.png"])
+            Issue.record("a repeated name was accepted")
+        } catch { #expect("\(error)".contains("twice"), "\(error)") }
+        do {
+            _ = try PeopleBinding.bind(prompt: "<p9> smiles", references: [])
+            Issue.record("<p9> was accepted")
+        } catch { #expect("\(error)".contains("<p1> to <p5>") && !"\(error)".contains("p9="), "\(error)") }
+    }
+
     @Test func wholeWordsOnly() {
         #expect(throws: PeopleBinding.Failure.self) { try PeopleBinding.bind(prompt: "we will go", references: ["wil=w.png"]) }
     }
