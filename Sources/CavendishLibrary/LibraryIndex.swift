@@ -109,11 +109,20 @@ final class LibraryIndex: @unchecked Sendable {
         SHA256.hex(Data("\(kind.rawValue)\u{0}\(name.lowercased())\u{0}\(tag.lowercased())".utf8))
     }
 
+    /// Deletes one thumbnail file named by the index; returns whether one was deleted. Only a plain file
+    /// name inside the thumbnail folder is accepted: a tampered index naming `../x` or a path must not
+    /// make Cavendish delete files outside its data folder.
+    @discardableResult
+    func removeThumbnailFile(_ file: String) -> Bool {
+        guard !file.isEmpty, !file.contains("/"), file != ".", file != ".." else { return false }
+        return (try? FileManager.default.removeItem(atPath: (thumbnailFolder as NSString).appendingPathComponent(file))) != nil
+    }
+
     /// Deletes embeddings and thumbnails (rows and files) whose crops no photo appearance uses any more.
     func deleteOrphanedDerivedData(_ db: Database) throws {
         try db.execute(sql: "DELETE FROM embedding WHERE photoSHA256 NOT IN (SELECT sha256 FROM photo)")
         let orphans = try String.fetchAll(db, sql: "SELECT file FROM thumbnail WHERE photoSHA256 NOT IN (SELECT sha256 FROM photo)")
-        for file in orphans { try? FileManager.default.removeItem(atPath: (thumbnailFolder as NSString).appendingPathComponent(file)) }
+        for file in orphans { removeThumbnailFile(file) }
         try db.execute(sql: "DELETE FROM thumbnail WHERE photoSHA256 NOT IN (SELECT sha256 FROM photo)")
     }
 }

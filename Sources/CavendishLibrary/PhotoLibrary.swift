@@ -142,7 +142,6 @@ public final class PhotoLibrary: @unchecked Sendable {
     @discardableResult
     public func forget(_ name: String) throws -> ForgetReport {
         let p = try person(name)
-        let thumbFolder = index.thumbnailFolder
         let report = try index.write { db -> ForgetReport in
             let crops = try Row.fetchAll(db, sql: """
                 SELECT ph.sha256, a.x, a.y, a.w, a.h FROM appearance a JOIN photo ph ON ph.id = a.photoId WHERE a.personId = ?
@@ -173,8 +172,7 @@ public final class PhotoLibrary: @unchecked Sendable {
                 try db.execute(sql: "DELETE FROM embedding WHERE photoSHA256 = ? AND box = ?", arguments: [sha, key])
                 embeddings += db.changesCount
                 for file in try String.fetchAll(db, sql: "SELECT file FROM thumbnail WHERE photoSHA256 = ? AND box = ?", arguments: [sha, key]) {
-                    try? FileManager.default.removeItem(atPath: (thumbFolder as NSString).appendingPathComponent(file))
-                    thumbnails += 1
+                    if index.removeThumbnailFile(file) { thumbnails += 1 }
                 }
                 try db.execute(sql: "DELETE FROM thumbnail WHERE photoSHA256 = ? AND box = ?", arguments: [sha, key])
             }

@@ -1,4 +1,5 @@
 @testable import CavendishLibrary
+import GRDB
 import Foundation
 import Testing
 
@@ -90,6 +91,26 @@ import Testing
 }
 
 @Suite struct ForgetTests {
+    /// A tampered index whose thumbnail row names `../…` cannot make `forget` delete a file outside the
+    /// thumbnail folder.
+    @Test func forgetDeletesNothingOutsideTheThumbnailFolderWhateverTheIndexSays() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("a.png", seed: 1)
+        try sandbox.write("labels.json", labelsJSON(["a.png": #"[{"name": "Ava"}]"#]))
+        let library = try sandbox.connect()
+        try library.scan()
+        let ref = try #require(try library.references(for: "Ava").first)
+        let victim = sandbox.root.appendingPathComponent("victim.txt")
+        try Data("keep me".utf8).write(to: victim)
+        let thumbs = sandbox.data.folder(for: library.location) + "/thumbnails"
+        let traversal = String(repeating: "../", count: thumbs.split(separator: "/").count) + String(victim.path.dropFirst())
+        try library.index.queue.write { db in
+            try db.execute(sql: "UPDATE thumbnail SET file = ? WHERE photoSHA256 = ?", arguments: [traversal, ref.photoSHA256])
+        }
+        _ = try library.forget("Ava")
+        #expect(FileManager.default.fileExists(atPath: victim.path))
+    }
+
     @Test func forgetDeletesOnePersonsDerivedDataAndStaysForgotten() throws {
         let sandbox = try Sandbox()
         try sandbox.photo("a.png", seed: 1)
