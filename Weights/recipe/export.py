@@ -9,7 +9,8 @@ generator_version, training_steps, storage_dtype):
                         has run), config carries scale_factor / shift_factor
     nb-mini-refenc.h5   reference encoder (trained in denoiser-v1, frozen and shared by v2)
     nb-mini-v1.h5       DiT v1 (EMA)
-    nb-mini-v2.h5       DiT v2 (EMA; glyph_embed.* and g_embed.* extra)
+    nb-mini-v2.h5       DiT v2 (EMA; glyph_embed.*, g_embed.* and app_embed.* extra)
+    nb-mini-judges.h5   the evaluation's judges (scene.* and identity.*), trained on ground truth only
 """
 from __future__ import annotations
 
@@ -97,6 +98,12 @@ def main(argv=None):
         stages[variant] = {"done": bool(ck.get("done")), "step": ck["step"], "metrics": ck.get("metrics", {}),
                            "hours": round(stage_hours(variant), 3),
                            "train_config": ck["train_config"], "reference_encoder": ck.get("ref_source", "joint")}
+    jck = common.load_checkpoint("judges")
+    if jck is not None and jck.get("done"):   # the evaluation's judges, so a fresh machine need not retrain them
+        state = {**{"scene." + k: v for k, v in jck["scene"].items()}, **{"identity." + k: v for k, v in jck["identity"].items()}}
+        files.append(write_h5("nb-mini-judges.h5", state, "judges", {}, jck["step"], args.dtype, {}))
+        stages["judges"] = {"done": True, "step": jck["step"], "metrics": jck.get("metrics", {}),
+                            "hours": round(stage_hours("judges"), 3), "train_config": jck["train_config"]}
     # Runs set aside (renamed runs/<stage>-<why>) spent training time too, so the total counts them.
     superseded = sorted({d for d in os.listdir(common.RUNS) if d not in STAGES and d.startswith(tuple(STAGES))
                          and os.path.isdir(os.path.join(common.RUNS, d))}

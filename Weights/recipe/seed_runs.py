@@ -1,7 +1,7 @@
 """Rebuild finished-stage checkpoints in runs/ from the committed Weights/*.h5, so that a fresh machine
 (whose runs/ is empty) can go on training from the committed weights instead of from nothing.
 
-    python3 Weights/recipe/seed_runs.py [--stages vae,vae-decoder,refenc,denoiser-v1,denoiser-v2]
+    python3 Weights/recipe/seed_runs.py [--stages vae,vae-decoder,refenc,denoiser-v1,denoiser-v2,judges]
 
 A seeded checkpoint holds the exported (EMA, float16-rounded) weights as both the raw and the EMA weights,
 is marked done at the committed step count, and has no optimizer state: a stage that goes on from it
@@ -23,7 +23,7 @@ import torch  # noqa: E402
 
 from recipe import common, weights, world  # noqa: E402
 
-SEEDABLE = ["vae", "vae-decoder", "refenc", "denoiser-v1", "denoiser-v2"]
+SEEDABLE = ["vae", "vae-decoder", "refenc", "denoiser-v1", "denoiser-v2", "judges"]
 HISTORY = "history.json"
 
 
@@ -59,6 +59,13 @@ def seed(stage: str, manifest: dict) -> str:
         step = manifest["stages"]["refenc"]["step"]
         common.save_checkpoint(stage, {**rec, "ref": s, "ref_config": c, "step": step})
         return f"seeded at step {step}"
+    if stage == "judges":
+        if not os.path.exists(os.path.join(common.WEIGHTS, "nb-mini-judges.h5")):
+            return "skipped (no committed judges)"
+        s, _, attrs = weights.read("nb-mini-judges.h5")
+        parts = {p: {k[len(p) + 1:]: v for k, v in s.items() if k.startswith(p + ".")} for p in ("scene", "identity")}
+        common.save_checkpoint(stage, {**rec, **parts, "step": int(attrs["training_steps"])})
+        return f"seeded at step {int(attrs['training_steps'])}"
     preset = stage[-2:]
     s, c, attrs = weights.read(f"nb-mini-{preset}.h5")
     rs, rc, _ = weights.read("nb-mini-refenc.h5")
