@@ -1,3 +1,5 @@
+import CavendishCore
+
 /// What went wrong with a photo library, in words that tell the user what to do next.
 ///
 /// `description` is meant to be printed as is by the command line.
@@ -64,7 +66,7 @@ public enum LibraryError: Error, CustomStringConvertible, Equatable, Sendable {
                 + "Write @\(name.replacingOccurrences(of: " ", with: "_"))#N for the one you mean, or use a relation (`my partner`, `my dog`) "
                 + "after `cavendish library relate \(name)#N --as RELATION`."
         case .tooManySubjects(let count, let names):
-            return "the prompt names \(count) subjects (\(names.joined(separator: ", "))), but at most \(PromptResolver.subjectLimit) can be used: "
+            return "the prompt names \(count) subjects (\(names.joined(separator: ", "))), but at most \(Placeholder.limit) can be used: "
                 + "Nano Banana 2 keeps up to five characters consistent in one image. Name fewer people or pets."
         case .noSuchRelation(let phrase, let fix):
             return "the prompt says \"\(phrase)\" but nobody in the library matches it; \(fix)"

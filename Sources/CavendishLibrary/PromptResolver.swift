@@ -1,3 +1,4 @@
+import CavendishCore
 import Foundation
 
 /// One subject a prompt names, resolved to an indexed person or pet.
@@ -35,11 +36,8 @@ public struct ResolvedPrompt: Sendable, Codable, Equatable {
 ///   fail with suggestions when nobody has the name;
 /// - plain names, matched as whole words exactly as the index writes them (so "Will" the person is not
 ///   found in "we will go").
-/// The same person mentioned twice keeps one placeholder. More than `subjectLimit` subjects is an error.
+/// The same person mentioned twice keeps one placeholder. More than `Placeholder.limit` subjects is an error.
 public struct PromptResolver: Sendable {
-    /// The most subjects one prompt may name: Nano Banana 2 keeps up to five characters consistent.
-    public static let subjectLimit = 5
-
     /// The people the prompt may name.
     public let directory: PeopleDirectory
 
@@ -115,7 +113,7 @@ public struct PromptResolver: Sendable {
                     if !subjects[i].mentions.contains(m.text) { subjects[i].mentions.append(m.text) }
                     placeholders.append(subjects[i].placeholder)
                 } else {
-                    let ph = "<p\(subjects.count + 1)>"
+                    let ph = Placeholder.token(subjects.count + 1)
                     subjects.append(ResolvedSubject(placeholder: ph, person: p, mentions: [m.text], references: []))
                     placeholders.append(ph)
                 }
@@ -129,7 +127,7 @@ public struct PromptResolver: Sendable {
             if case .relation(.pet, false, let species?) = m.target { text += " the \(species)" }
             replacements.append((m.range, text))
         }
-        guard subjects.count <= Self.subjectLimit else {
+        guard subjects.count <= Placeholder.limit else {
             throw LibraryError.tooManySubjects(count: subjects.count, names: subjects.map(\.person.handle))
         }
         var text = prompt

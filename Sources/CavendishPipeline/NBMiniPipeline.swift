@@ -112,18 +112,6 @@ public final class NBMiniPipeline: @unchecked Sendable {
         text = try MiniLMTextEncoder(directory: textEncoderDirectory, backend: backend)
     }
 
-    /// Placeholder numbers a prompt mentions (`<p1>` -> 1), sorted.
-    public static func placeholders(in prompt: String) -> [Int] {
-        var found = Set<Int>()
-        let scalars = Array(prompt.unicodeScalars)
-        var i = 0
-        while i + 3 < scalars.count {
-            if scalars[i] == "<", scalars[i + 1] == "p", let d = Int(String(scalars[i + 2])), d >= 1, scalars[i + 3] == ">" { found.insert(d) }
-            i += 1
-        }
-        return found.sorted()
-    }
-
     /// Which graph of the denoiser: whole, or split into per-image conditioning and per-step halves.
     enum DenoiserPart: String { case whole, conditioning, step }
 
@@ -209,7 +197,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
                 // The planner's strips for the prompt's subjects; columns for the people with photos, in the
                 // order referenceTokens concatenates them.
                 let people = request.references.keys.sorted().filter { !(request.references[$0] ?? []).isEmpty }
-                let subjects = max(Self.placeholders(in: request.prompt).max() ?? 0, people.max() ?? 0)
+                let subjects = max(Placeholder.numbers(in: request.prompt).max() ?? 0, people.max() ?? 0)
                 refInputs.append(LayoutPlanner.layout(people: people, subjects: subjects, grid: config.grid))
                 layout = (1...subjects).map { ($0, LayoutPlanner.box(subject: $0 - 1, subjects: subjects, size: 128, grid: config.grid)) }
             }

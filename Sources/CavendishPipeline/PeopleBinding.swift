@@ -1,3 +1,4 @@
+import CavendishCore
 import Foundation
 
 /// Binds the people a prompt names to placeholders `<p1>`..`<p5>` for `--reference NAME=IMG[,IMG...]`.
@@ -7,9 +8,6 @@ import Foundation
 /// prompt does not use, placeholders without photos, 1-to-4 photos violated, and more than five people
 /// are errors that say what to change.
 public enum PeopleBinding {
-    /// The most people one image keeps consistent, as Nano Banana 2 does.
-    public static let limit = 5
-
     /// Why a binding failed.
     public struct Failure: Error, CustomStringConvertible, Sendable {
         /// The message for the user.
@@ -29,8 +27,8 @@ public enum PeopleBinding {
             let files = parts[1].split(separator: ",").map(String.init)
             guard (1...4).contains(files.count) else { throw Failure(description: "--reference \(parts[0]): give 1 to 4 photos, got \(files.count)") }
             let name = parts[0].lowercased()
-            if name.count == 2, name.hasPrefix("p"), let n = Int(name.dropFirst()), (1...limit).contains(n) {
-                guard text.contains("<p\(n)>") else { throw Failure(description: "--reference \(parts[0]): the prompt has no <p\(n)>") }
+            if name.count == 2, name.hasPrefix("p"), let n = Int(name.dropFirst()), (1...Placeholder.limit).contains(n) {
+                guard text.contains(Placeholder.token(n)) else { throw Failure(description: "--reference \(parts[0]): the prompt has no <p\(n)>") }
                 guard people[n] == nil else { throw Failure(description: "--reference p\(n) is given twice") }
                 people[n] = files
             } else {
@@ -46,15 +44,15 @@ public enum PeopleBinding {
             guard text.range(of: pattern, options: [.regularExpression, .caseInsensitive]) != nil else {
                 throw Failure(description: "--reference \(name): the prompt does not mention \(name)")
             }
-            guard let slot = (1...limit).first(where: { people[$0] == nil && !text.contains("<p\($0)>") }) else {
-                throw Failure(description: "more than \(limit) people: NB-mini, like Nano Banana 2, keeps at most \(limit) characters consistent")
+            guard let slot = (1...Placeholder.limit).first(where: { people[$0] == nil && !text.contains(Placeholder.token($0)) }) else {
+                throw Failure(description: "more than \(Placeholder.limit) people: NB-mini, like Nano Banana 2, keeps at most \(Placeholder.limit) characters consistent")
             }
-            text = text.replacingOccurrences(of: pattern, with: "<p\(slot)>", options: [.regularExpression, .caseInsensitive])
+            text = text.replacingOccurrences(of: pattern, with: Placeholder.token(slot), options: [.regularExpression, .caseInsensitive])
             people[slot] = files
         }
-        for n in NBMiniPipeline.placeholders(in: text) where people[n] == nil {
-            guard n <= limit else {
-                throw Failure(description: "the prompt mentions <p\(n)>, but placeholders run from <p1> to <p\(limit)> (at most \(limit) people)")
+        for n in Placeholder.numbers(in: text) where people[n] == nil {
+            guard n <= Placeholder.limit else {
+                throw Failure(description: "the prompt mentions <p\(n)>, but placeholders run from <p1> to <p\(Placeholder.limit)> (at most \(Placeholder.limit) people)")
             }
             throw Failure(description: "the prompt mentions <p\(n)> but no --reference p\(n)=... gives photos of that person")
         }
