@@ -91,7 +91,9 @@ public struct ChipSpec: Codable, Sendable, Equatable {
         if nameOrPath.hasSuffix(".json") {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: nameOrPath))
-                let chip = try JSONDecoder().decode(ChipSpec.self, from: data)
+                // A chip object, or a one-chip array as `simulate hw --list --json` prints them.
+                let chip = try (try? JSONDecoder().decode([ChipSpec].self, from: data)).flatMap { $0.count == 1 ? $0[0] : nil }
+                    ?? JSONDecoder().decode(ChipSpec.self, from: data)
                 try chip.validate()
                 return chip
             } catch let e as SimulatorError { throw e } catch {

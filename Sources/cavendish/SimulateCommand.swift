@@ -34,7 +34,9 @@ struct SimulateCommand: ParsableCommand {
             if json {
                 let e = JSONEncoder()
                 e.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try e.encode(chips), as: UTF8.self))
+                // One chip prints as the object a chip file holds (so `--hw FILE` reads it back), the list as an array.
+                let data = list ? try e.encode(chips) : try e.encode(chips[0])
+                print(String(decoding: data, as: UTF8.self))
                 return
             }
             print("chip    cores x units x array   clock      bf16 TFLOP/s  int8 TOP/s  HBM GB/s  VMEM/core")
