@@ -106,13 +106,24 @@ public struct ChipSpec: Codable, Sendable, Equatable {
         return chip
     }
 
-    /// Checks that every figure is positive.
+    /// Checks that every figure is positive and within what a chip could have (so that no formula
+    /// overflows or runs for ever on a hostile file), and that the bf16 peak the matrix model falls back
+    /// on is given.
     public func validate() throws {
-        let positive: [(String, Double)] = [("tensorCores", Double(tensorCores)), ("matrixUnitsPerCore", Double(matrixUnitsPerCore)),
-            ("arrayRows", Double(arrayRows)), ("arrayCols", Double(arrayCols)), ("clockHz", clockHz),
-            ("vectorElementsPerCycle", Double(vectorElementsPerCycle)), ("transcendentalsPerCycle", Double(transcendentalsPerCycle)),
-            ("vmemBytes", Double(vmemBytes)), ("hbmBytesPerSecond", hbmBytesPerSecond), ("dmaEngines", Double(dmaEngines))]
-        for (field, v) in positive where !(v > 0) { throw SimulatorError("chip '\(name)': \(field) must be positive, got \(v)") }
+        let bounded: [(String, Double, ClosedRange<Double>)] = [
+            ("tensorCores", Double(tensorCores), 1...1024), ("matrixUnitsPerCore", Double(matrixUnitsPerCore), 1...1024),
+            ("arrayRows", Double(arrayRows), 1...65536), ("arrayCols", Double(arrayCols), 1...65536), ("clockHz", clockHz, 1e6...1e11),
+            ("vectorElementsPerCycle", Double(vectorElementsPerCycle), 1...1e9),
+            ("transcendentalsPerCycle", Double(transcendentalsPerCycle), 1...1e9),
+            ("vmemBytes", Double(vmemBytes), 1...Double(1 << 40)), ("hbmBytesPerSecond", hbmBytesPerSecond, 1e6...1e16),
+            ("dmaEngines", Double(dmaEngines), 1...1024)]
+        for (field, v, range) in bounded where !range.contains(v) {
+            throw SimulatorError("chip '\(name)': \(field) must be in \(range.lowerBound)...\(range.upperBound), got \(v)")
+        }
+        guard let bf16 = peakFlops["bf16"], bf16 > 0, bf16.isFinite else {
+            throw SimulatorError("chip '\(name)': peakFlops needs a positive \"bf16\" entry (other types fall back on it)")
+        }
+        for (type, v) in peakFlops where !(v > 0 && v.isFinite) { throw SimulatorError("chip '\(name)': peakFlops[\(type)] must be positive, got \(v)") }
     }
 }
 

@@ -72,6 +72,8 @@ struct SimulateCommand: ParsableCommand {
 
         func run() throws {
             guard m > 0, n > 0, k > 0 else { throw CommandError("--m, --n and --k must be positive") }
+            // Beyond 2^24 a dimension is no GEMM one chip runs, and the cycle formulas' products overflow Int.
+            guard [m, n, k].allSatisfy({ $0 <= 1 << 24 }) else { throw CommandError("--m, --n and --k must be at most 16777216 (2^24)") }
             guard let flow = SystolicArray.Dataflow(rawValue: dataflow) else { throw CommandError("--dataflow must be ws, os or is") }
             guard let timing = SystolicArray.Mode(rawValue: mode) else { throw CommandError("--mode must be scalesim or pipelined") }
             let chip: ChipSpec

@@ -16,3 +16,21 @@ struct ChipFileTests {
         #expect(loaded == chip)
     }
 }
+
+/// Hostile chip files are refused with a message, before any formula can overflow or run for ever.
+struct ChipValidationTests {
+    @Test(arguments: ["clockHz", "arrayRows", "bf16"])
+    func outOfRangeFiguresAreRefused(field: String) throws {
+        var chip = try ChipSpec.load("v5e")
+        switch field {
+        case "clockHz": chip.clockHz = 1e-3                   // a near-zero clock
+        case "arrayRows": chip.arrayRows = 1 << 40
+        default: chip.peakFlops["bf16"] = nil                   // was force-unwrapped by the matrix model
+        }
+        #expect(throws: SimulatorError.self) { try chip.validate() }
+    }
+
+    @Test func everyPresetIsValid() throws {
+        for chip in ChipSpec.presets { try chip.validate() }
+    }
+}
