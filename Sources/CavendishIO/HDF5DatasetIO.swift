@@ -21,8 +21,9 @@ enum HDF5DatasetIO {
         let count = try checkedCount(shape, name: name, path: path)
         let (bytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
         // A corrupt header can claim any shape; refuse before allocating rather than crash on allocation.
-        guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory else {
-            throw IOError(path: path, "dataset '\(name)' claims shape \(shape) (\(count) elements), more than this machine's memory; the file is corrupt")
+        // A quarter of memory: an 8 KB file declaring a compressed dataset of most of memory reached 7.9 GB.
+        guard !overflow, UInt64(bytes) <= ProcessInfo.processInfo.physicalMemory / 4 else {
+            throw IOError(path: path, "dataset '\(name)' claims shape \(shape) (\(count) elements), more than a quarter of this machine's memory; the file is corrupt or too large to load")
         }
         try checkStorage(dataset, expectedBytes: bytes, fileType: fileType, count: count, name: name, path: path)
 

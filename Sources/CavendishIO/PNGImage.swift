@@ -71,6 +71,10 @@ public struct PNGImage: Sendable, Equatable {
         let (byteCount, o2) = rowBytes.multipliedReportingOverflow(by: height)
         // A damaged header can claim an enormous image; refuse before allocating the output.
         let plausible = chunks?.couldHoldImage ?? true
+        guard ImageLimits.allows(width: width, height: height) else {
+            png_image_free(&image)
+            throw IOError(path: path, "header claims a \(width)x\(height) image, more than \(ImageLimits.maximumPixels / 1_000_000) megapixels; refused before decoding")
+        }
         guard !o1, !o2, byteCount <= Self.maximumBytes, plausible else {
             png_image_free(&image)
             throw IOError(path: path, "header claims a \(width)x\(height) image, which the file's data cannot hold; the file is truncated or corrupt")

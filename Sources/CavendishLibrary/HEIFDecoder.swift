@@ -1,3 +1,4 @@
+import CavendishIO
 import CHEIF
 import Foundation
 
@@ -28,6 +29,9 @@ enum HEIFDecoder {
     /// The primary image as displayed (libheif applies the container's `irot` and `imir`).
     static func decode(_ data: Data) -> Result<RGBImage, DecodeFailure> {
         withPrimaryImage(data) { handle in
+            guard ImageLimits.allows(width: Int(heif_image_handle_get_width(handle)), height: Int(heif_image_handle_get_height(handle))) else {
+                return .failure(DecodeFailure("the image size in the header is empty or more than \(ImageLimits.maximumPixels / 1_000_000) megapixels"))
+            }
             var image: OpaquePointer?
             let error = heif_decode_image(handle, &image, heif_colorspace_RGB, heif_chroma_interleaved_RGB, nil)
             guard error.code == heif_error_Ok, let image else { return .failure(failure("cannot decode the image", error)) }

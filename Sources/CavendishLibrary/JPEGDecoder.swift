@@ -1,3 +1,4 @@
+import CavendishIO
 import CJPEG
 import Foundation
 #if canImport(Glibc)
@@ -14,9 +15,6 @@ import Darwin
 /// raw memory owned by the caller, so nothing leaks; the caller then destroys the decompressor, as a C
 /// program would after its `longjmp`.
 enum JPEGDecoder {
-    /// The largest image decoded, in pixels (a guard against absurd headers).
-    static let maximumPixels = 200_000_000
-
     /// The stored (not yet oriented) image of JPEG bytes, or a message saying why it cannot be decoded.
     static func decode(_ data: Data) -> Result<RGBImage, DecodeFailure> {
         guard !data.isEmpty else { return .failure(DecodeFailure("the file is empty")) }
@@ -103,7 +101,7 @@ private func jpegThreadMain(_ context: UnsafeMutableRawPointer?) -> UnsafeMutabl
     let cmyk = cinfo.pointee.jpeg_color_space == JCS_CMYK || cinfo.pointee.jpeg_color_space == JCS_YCCK
     cinfo.pointee.out_color_space = cmyk ? JCS_CMYK : JCS_RGB
     let w = Int(cinfo.pointee.image_width), h = Int(cinfo.pointee.image_height)
-    guard w > 0, h > 0, w * h <= JPEGDecoder.maximumPixels else {
+    guard ImageLimits.allows(width: w, height: h) else {
         strcpy(job.pointee.message, "the image size in the header is empty or too large")
         return nil
     }

@@ -117,3 +117,31 @@ import Testing
         return c ^ 0xFFFF_FFFF
     }
 }
+
+/// A PNG whose header declares 40000x40000 (1.6 gigapixels) is refused before the pixels are allocated
+/// (a 1.5 MB file of this kind reached 6.3 GB). The header is patched and its CRC recomputed.
+struct PNGBombTests {
+    static func crc32(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        var crc: UInt32 = 0xFFFF_FFFF
+        for b in bytes {
+            crc ^= UInt32(b)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+        }
+        return ~crc
+    }
+
+    @Test func aHeaderDeclaringAHugeImageIsRefused() throws {
+        let scratch = try ScratchFolder()
+        let path = scratch.path("small.png")
+        try PNGImage(width: 4, height: 4, channels: 3, pixels: [UInt8](repeating: 7, count: 48)).write(to: path)
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        // IHDR: length (4) at 8, "IHDR" at 12, width at 16, height at 20, ..., CRC over type + data at 29.
+        for (i, v) in [UInt32(40000), 40000].enumerated() { for k in 0..<4 { bytes[16 + 4 * i + k] = UInt8((v >> (24 - 8 * UInt32(k))) & 0xFF) } }
+        let crc = Self.crc32(bytes[12..<29])
+        for k in 0..<4 { bytes[29 + k] = UInt8((crc >> (24 - 8 * UInt32(k))) & 0xFF) }
+        do {
+            _ = try PNGImage(pngData: Data(bytes), path: "bomb.png")
+            Issue.record("a 40000x40000 header decoded")
+        } catch { #expect("\(error)".contains("40000x40000") && "\(error)".contains("megapixels"), "\(error)") }
+    }
+}

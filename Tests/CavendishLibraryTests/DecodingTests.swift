@@ -95,3 +95,22 @@ private func expectQuadrants(_ image: RGBImage, tolerance: Int = 40, sourceLocat
         #expect(sharp.laplacianVariance() > 10 * soft.laplacianVariance())
     }
 }
+
+/// Headers that declare enormous images are refused before anything is allocated.
+@Suite struct DecompressionBombTests {
+    /// A small JPEG whose frame header is patched to 14000x14000 (196 megapixels): a failure, fast.
+    @Test func aJPEGDeclaringAHugeImageIsRefused() throws {
+        var bytes = [UInt8](try LibraryFixture.data("orientation/orient-1.jpg"))
+        let sof = try #require((0..<(bytes.count - 9)).first { bytes[$0] == 0xFF && (bytes[$0 + 1] == 0xC0 || bytes[$0 + 1] == 0xC2) })
+        for (offset, value) in [(5, 14000 >> 8), (6, 14000 & 0xFF), (7, 14000 >> 8), (8, 14000 & 0xFF)] { bytes[sof + offset] = UInt8(value) }
+        guard case .failure(let failure) = PhotoDecoder.decode(Data(bytes)) else { Issue.record("a 14000x14000 header decoded"); return }
+        #expect("\(failure)".contains("too large") || "\(failure)".contains("megapixels"), "\(failure)")
+    }
+
+    @Test func theLimitIsInPixels() {
+        #expect(ImageLimits.allows(width: 8160, height: 6120))            // a 50 MP phone photo
+        #expect(!ImageLimits.allows(width: 14000, height: 14000))
+        #expect(!ImageLimits.allows(width: Int.max, height: 2))           // no overflow
+        #expect(!ImageLimits.allows(width: 0, height: 10))
+    }
+}
