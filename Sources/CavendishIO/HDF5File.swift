@@ -50,6 +50,9 @@ public final class HDF5File: @unchecked Sendable {
             throw IOError(path: path, "no such file")
         }
         guard !isDirectory.boolValue else { throw IOError(path: path, "is a folder, not an HDF5 file") }
+        // A FIFO or a device would block the signature read for ever.
+        var st = stat()
+        guard stat(path, &st) == 0, st.st_mode & S_IFMT == S_IFREG else { throw IOError(path: path, "is not a regular file") }
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw IOError(path: path, "cannot be read (permission denied)")
         }

@@ -109,6 +109,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
             ditWeights[preset] = file.tensors.mapValues(resident)
         }
         glyphs = try GlyphRenderer(atlasFile: try manifest.verified("glyph_atlas.h5"))
+        try manifest.verifyTextEncoder(in: textEncoderDirectory)
         text = try MiniLMTextEncoder(directory: textEncoderDirectory, backend: backend)
     }
 

@@ -5,6 +5,8 @@ import Foundation
 public struct WeightsManifest: Sendable {
     /// SHA-256 by file name.
     public let digests: [String: String]
+    /// SHA-256 of the text encoder's files (`model.safetensors`, `vocab.txt`), which are fetched, not committed.
+    public let textEncoderDigests: [String: String]
     /// The folder the manifest is in.
     public let directory: String
 
@@ -24,6 +26,8 @@ public struct WeightsManifest: Sendable {
             digests[name] = sha.lowercased()
         }
         self.digests = digests
+        let encoder = (doc["text_encoder"] as? [String: Any])?["files_sha256"] as? [String: String] ?? [:]
+        textEncoderDigests = encoder.mapValues { $0.lowercased() }
         self.directory = directory
     }
 
@@ -47,11 +51,26 @@ public struct WeightsManifest: Sendable {
     public func verified(_ file: String) throws -> String {
         let path = directory + "/" + file
         guard let want = digests[file] else { throw IOError(path: path, "is not listed in manifest.json") }
-        guard FileManager.default.fileExists(atPath: path) else { throw IOError(path: path, "is missing (listed in manifest.json)") }
+        try Self.check(path, against: want, fix: "restore it (git checkout) or re-export")
+        return path
+    }
+
+    /// Checks the text encoder's files in `folder` against the manifest's `text_encoder.files_sha256`.
+    public func verifyTextEncoder(in folder: String) throws {
+        guard !textEncoderDigests.isEmpty else { throw IOError(path: directory + "/manifest.json", "lists no text_encoder.files_sha256") }
+        for (file, want) in textEncoderDigests.sorted(by: { $0.key < $1.key }) {
+            try Self.check(folder + "/" + file, against: want, fix: "fetch it again with scripts/fetch-text-encoder.sh")
+        }
+    }
+
+    /// Throws unless `path` is a regular file (a FIFO or a device would hang the hash) whose SHA-256 is `want`.
+    static func check(_ path: String, against want: String, fix: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw IOError(path: path, "is missing (listed in manifest.json); \(fix)") }
+        guard st.st_mode & S_IFMT == S_IFREG else { throw IOError(path: path, "is not a regular file; \(fix)") }
         let got = try SHA256.hex(ofFile: path)
         guard got == want else {
-            throw IOError(path: path, "SHA-256 is \(got) but manifest.json says \(want): the file is corrupt or from another export; restore it (git checkout) or re-export")
+            throw IOError(path: path, "SHA-256 is \(got) but manifest.json says \(want): the file is corrupt or from another export; \(fix)")
         }
-        return path
     }
 }

@@ -74,6 +74,16 @@ struct ConformanceTests {
         #expect(report.results.first?.message.contains("rtol") == true)
     }
 
+    /// A FIFO named like a case file is an error at once, not a hang of the whole folder's run.
+    @Test func aFIFOIsAnErrorNotAHang() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cavendish-fifo-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(mkfifo(dir.appendingPathComponent("pipe.h5").path, 0o600) == 0)
+        let report = Self.runner.run(files: try ConformanceRunner.caseFiles(in: [dir.path]))
+        #expect(report.errors == 1 && report.results.first?.message.contains("regular file") == true)
+    }
+
     @Test func unreadableFilesAreErrorsNotCrashes() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cavendish-conformance-\(UUID())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

@@ -30,3 +30,21 @@ struct WeightsManifestTests {
         #expect(try WeightsManifest(directory: dir).verified("a.bin") == dir + "/a.bin")
     }
 }
+
+/// The text encoder's files (fetched, not committed) are checked against the manifest like the weights,
+/// and a FIFO in a file's place is refused instead of hanging the hash.
+struct TextEncoderCheckTests {
+    @Test func aCorruptVocabularyOrAFIFOIsRefused() throws {
+        let sha = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"   // SHA-256("abc")
+        let manifest = #"{"files": [], "text_encoder": {"files_sha256": {"vocab.txt": "\#(sha)"}}}"#
+        let dir = try WeightsManifestTests.folder(manifest: manifest, files: ["vocab.txt": Data("abc".utf8)])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let m = try WeightsManifest(directory: dir)
+        try m.verifyTextEncoder(in: dir)
+        try Data("abd".utf8).write(to: URL(fileURLWithPath: dir + "/vocab.txt"))
+        #expect(throws: IOError.self) { try m.verifyTextEncoder(in: dir) }
+        try FileManager.default.removeItem(atPath: dir + "/vocab.txt")
+        #expect(mkfifo(dir + "/vocab.txt", 0o600) == 0)
+        #expect(throws: IOError.self) { try m.verifyTextEncoder(in: dir) }
+    }
+}
