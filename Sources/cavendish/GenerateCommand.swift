@@ -16,8 +16,14 @@ struct GenerateCommand: ParsableCommand {
         people). NAME is a word the prompt uses ("alice") or a placeholder (p1 for <p1>). Text in double quotes is \
         rendered by v2's text module ("a sign that says \\"HELLO\\"").
 
-          cavendish generate --prompt 'a claymation scene of alice at the beach holding a sign that says "HELLO"' \\
-              --reference alice=Weights/demo-references/alice-1.png --seed 7
+          cavendish generate --prompt 'a claymation scene of bean the dog at the beach holding a sign that says "HELLO"' \\
+              --reference bean=Weights/demo-library/Phone/IMG_3000.png --seed 7 --out bean.png
+
+        Ablation baselines: --ref-scale 0 gives the references no weight (neither their attention nor v2's \
+        appearance map) but keeps the binding: the name still becomes <p1> in the text, and v2's layout still \
+        splits the image into the subjects' strips. Leaving out --reference removes all of that; use it for "no \
+        personalization", and --ref-scale 0 for "the same prompt and layout, no identity". Compare v1 with v2 \
+        at the same seed: --preset v1 is the no-glyph, 50-step baseline.
 
         The same seed, preset and machine give the same bytes. The PNG records its provenance in text chunks \
         (generator, model and weights SHA-256, preset, seed, steps, an AI-generated marker); the prompt only with \
@@ -33,7 +39,8 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Guidance scale (default 4 for v1, 3 for v2).") var guidance: Double?
     @Option(help: "NAME=IMG[,IMG...]: reference photos (PNG) of a person the prompt names. Repeatable, up to 5.")
     var reference: [String] = []
-    @Option(help: "Strength of the reference photos (0 ignores them).") var refScale: Double = 1
+    @Option(help: "Strength of the reference photos (0 gives them no weight but keeps the binding; see the ablation note above).")
+    var refScale: Double = 1
     @Option(help: "Output PNG (default: cavendish-<preset>-<seed>.png).") var out: String?
     @Flag(help: "Replace an existing output file.") var force = false
     @Flag(help: "Store the prompt in the PNG's text chunks.") var recordPrompt = false

@@ -15,7 +15,8 @@ import Foundation
 /// MS-Diffusion), a `layout` input [B, N, P] (0/1, N image tokens, P people with references) says which
 /// tokens belong to which person's region: each token's reference cross-attention sees only the tokens
 /// of the people whose region it is in (and the null token), and the mean of those people's appearance
-/// embeddings (an MLP of each person's mean reference token) is added to its patch embedding.
+/// embeddings (an MLP of each person's mean reference token), times `ref_scale`, is added to its patch
+/// embedding.
 public struct NBMiniDiT: Sendable {
     /// The architecture.
     public var config: DiTConfig
@@ -170,7 +171,8 @@ public struct NBMiniDiT: Sendable {
             let patches = try patchify(&b, glyph, channels: 1, size: c.imageSize, patch: gp)
             h = try b.apply("Add", [h, try mlp2(&b, patches, "glyph_embed", gp * gp, D, D)])
         }
-        if let appearance = k.appearance { h = try b.apply("Add", [h, appearance]) }
+        // ref_scale weighs both reference paths, so that 0 switches the references off entirely.
+        if let appearance = k.appearance { h = try b.apply("Add", [h, try b.apply("Mul", [refScale, appearance])]) }
         // Conditioning: timestep + pooled text (+ guidance in v2).
         var cond = try b.apply("Add", [try mlp2(&b, try timestepFeatures(&b, t, scale: 1000), "t_embed", c.freqDim, D, D), k.textCondition])
         if let guidance {

@@ -15,7 +15,7 @@ a [B, N, P] 0/1 map says which image tokens belong to which person's region (lay
 strip per subject, left to right, as the world places them). Each token's reference cross-attention
 then sees only the tokens of the persons whose region it is in (and the null token), and the mean of
 those persons' appearance embeddings (MLP of each person's mean reference token, last layer
-zero-initialised) is added to its patch embedding. An all-ones map is the unmasked model plus the mean
+zero-initialised) is added to its patch embedding, scaled by ref_scale like the reference attention. An all-ones map is the unmasked model plus the mean
 appearance: layout dropout in training trains it, so a prompt can go without a layout.
 
 Ops: MatMul/Gemm, LayerNormalization, Softmax (via Attention), Gelu (erf), Sigmoid, Mul, Add,
@@ -220,7 +220,7 @@ class DiT(nn.Module):
             K = ref.shape[1] // P
             lay = layout.to(h.dtype) * ref_mask.reshape(B, P, K)[:, None, :, 0].to(h.dtype)   # persons with photos
             weights = lay / lay.sum(-1, keepdim=True).clamp_min(1.0)
-            h = h + weights @ self.app_embed(ref.reshape(B, P, K, -1).mean(2))
+            h = h + ref_scale * (weights @ self.app_embed(ref.reshape(B, P, K, -1).mean(2)))   # ref_scale: both paths
             ones = torch.ones(B, h.shape[1], 1, dtype=torch.bool, device=x.device)
             ref_mask = torch.cat([ones, lay.repeat_interleave(K, dim=2) > 0], dim=2)   # [B, N, 1+R]
             ref = torch.cat([null, ref], dim=1)
