@@ -207,11 +207,11 @@ public final class NBMiniPipeline: @unchecked Sendable {
         let shape = [1, vaeConfig.latentChannels, 128 / vaeConfig.downsampling, 128 / vaeConfig.downsampling]
         var x = source.normal(count: Shape.count(shape))
         let grid = NoiseSchedule.timeGrid(steps: steps)
+        // One glyph map for v2's denoiser and decoder; v1, the no-glyph baseline, gets the all-zero map,
+        // which adds nothing in the decoder.
+        let glyphMap = try glyphMap(preset == .v1 ? "" : GlyphRenderer.quotedText(request.prompt))
         var perStep = [refScale]
-        if preset == .v2 {
-            perStep += [try glyphs.glyphMap(GlyphRenderer.quotedText(request.prompt)).reshaped([1, 1, 128, 128]),
-                        Tensor(shape: [1], floats: [Float(guidance)])]
-        }
+        if preset == .v2 { perStep += [glyphMap, Tensor(shape: [1], floats: [Float(guidance)])] }
         let conditional = try evaluator(preset, text: textStates, textMask: maskTensor, references: refInputs, perStep: perStep,
                                         cache: request.cacheConditioning)
         var unconditional: ((Tensor, Tensor) throws -> Tensor)?
@@ -237,8 +237,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
 
         t0 = Date()
         let latent = Tensor(shape: shape, floats: x)
-        // v1 is the no-glyph baseline: its decoder gets the all-zero map, which adds nothing.
-        let image = try decode(latent, glyphText: preset == .v1 ? "" : GlyphRenderer.quotedText(request.prompt)).floats()
+        let image = try decode(latent, glyphMap: glyphMap).floats()
         let size = 128
         let pixels = try Self.pixels(planarImage: image, size: size)
         seconds["decode"] = Date().timeIntervalSince(t0)
@@ -263,11 +262,12 @@ public final class NBMiniPipeline: @unchecked Sendable {
         return pixels
     }
 
+    /// The glyph map [1, 1, 128, 128] of `text` ("" gives the all-zero map).
+    func glyphMap(_ text: String) throws -> Tensor { try glyphs.glyphMap(text).reshaped([1, 1, 128, 128]) }
+
     /// The VAE decode of one denoiser latent [1, 4, 32, 32] to an image [1, 3, 128, 128] in [-1, 1]; a
-    /// glyph-conditioned decoder also gets the glyph map of `glyphText` ("" for none).
-    func decode(_ latent: Tensor, glyphText: String) throws -> Tensor {
-        var inputs = [latent]
-        if vaeConfig.glyphConditioning { inputs.append(try glyphs.glyphMap(glyphText).reshaped([1, 1, 128, 128])) }
-        return try decoder.run(inputs)[0]
+    /// glyph-conditioned decoder also gets `glyphMap`.
+    func decode(_ latent: Tensor, glyphMap: Tensor) throws -> Tensor {
+        try decoder.run(vaeConfig.glyphConditioning ? [latent, glyphMap] : [latent])[0]
     }
 }

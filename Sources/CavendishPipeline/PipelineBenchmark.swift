@@ -39,7 +39,8 @@ public struct PipelineBenchmark: Sendable {
     public static func decodeMilliseconds(_ pipeline: NBMiniPipeline, runs: Int = 10) throws -> Double {
         var source = TorchRandomSource(seed: 1)
         let z = source.normalTensor(shape: [1, 4, 32, 32])
-        return try median(runs) { _ = try pipeline.decode(z, glyphText: "HELLO") }
+        let glyphMap = try pipeline.glyphMap("HELLO")
+        return try median(runs) { _ = try pipeline.decode(z, glyphMap: glyphMap) }
     }
 
     /// Median milliseconds of `runs` calls of `body`, after one untimed warm-up call.

@@ -163,11 +163,12 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
     dit, ref = build(variant, bool(cfg.get("layout")))
     ck = common.load_checkpoint(variant)
     if ck is not None and dit.config.layout and not ck["dit_config"].get("layout"):
-        # Going on from a checkpoint without the layout branches: they join at zero (identical outputs).
+        # Going on from a checkpoint without the layout branches: they join at their (zero) initial values.
+        fresh = dit.state_dict()
         for key in ("dit", "ema_dit"):
-            missing, unexpected = dit.load_state_dict(ck[key], strict=False)
+            missing, unexpected = fresh.keys() - ck[key].keys(), ck[key].keys() - fresh.keys()
             assert not unexpected and all(k.startswith("app_embed.") for k in missing), (missing, unexpected)
-            ck[key] = dit.state_dict()
+            ck[key] = {**{k: fresh[k].clone() for k in missing}, **ck[key]}
         ck.pop("optimizer", None)   # its parameter list no longer matches: a fresh optimizer
         ck["seeded_from"] = ck.get("seeded_from", "checkpoint without the layout branches")
     step = 0
