@@ -9,6 +9,12 @@ public enum Placeholder {
     /// The placeholder for subject `number` (1-based): `<p1>`.
     public static func token(_ number: Int) -> String { "<p\(number)>" }
 
+    /// The number of a placeholder token (`<p2>` -> 2), nil for anything else.
+    public static func number(_ token: String) -> Int? {
+        guard token.hasPrefix("<p"), token.hasSuffix(">"), let n = Int(token.dropFirst(2).dropLast()), (1...limit).contains(n) else { return nil }
+        return n
+    }
+
     /// Placeholder numbers a prompt mentions (`<p1>` -> 1), sorted, each once; single digits, as written
     /// by the resolver and the binding.
     public static func numbers(in prompt: String) -> [Int] {

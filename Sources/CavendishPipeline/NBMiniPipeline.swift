@@ -30,6 +30,9 @@ public final class NBMiniPipeline: @unchecked Sendable {
         public var references: [Int: [ReferencePhoto]] = [:]
         /// Strength of the reference cross-attention.
         public var referenceScale: Double = 1
+        /// What v1's unconditional branch is given instead of the empty caption ("" is the recipe's
+        /// unconditional text). v2 has no unconditional branch, so it must stay empty there.
+        public var negativePrompt = ""
         /// Compute the text and reference keys and values once per image instead of at every step
         /// (a switch so that benchmarks can show what it buys; the result is the same).
         public var cacheConditioning = true
@@ -173,9 +176,15 @@ public final class NBMiniPipeline: @unchecked Sendable {
         return try Tensor.concatenate(parts, axis: 1)
     }
 
-    /// Generates one image. `progress(step, total)` is called after each denoising step.
-    public func generate(_ request: Request, progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+    /// Generates one image. `progress(step, total)` is called after each denoising step; `preview`, when
+    /// given, gets the model's estimate of the clean latent [1, 4, 32, 32] at each step (decode it with
+    /// `decodeImage` to watch the image form).
+    public func generate(_ request: Request, progress: (Int, Int) -> Void = { _, _ in },
+                         preview: ((Int, Tensor) throws -> Void)? = nil) throws -> Result {
         let preset = request.preset
+        if preset == .v2 && !request.negativePrompt.isEmpty {
+            throw GraphError("v2 has no unconditional branch, so a negative prompt has nothing to replace; use --preset v1")
+        }
         let steps = request.steps ?? preset.defaults.steps
         let guidance = request.guidance ?? preset.defaults.guidance
         var seconds: [String: Double] = [:]
@@ -216,9 +225,9 @@ public final class NBMiniPipeline: @unchecked Sendable {
                                         cache: request.cacheConditioning)
         var unconditional: ((Tensor, Tensor) throws -> Tensor)?
         if preset == .v1 {
-            // The unconditional branch: empty caption, only the null reference, at the reference scale the
-            // recipe leaves at its default of 1.
-            let (empty, _, emptyMask) = try text.encode("")
+            // The unconditional branch: empty caption (or the negative prompt), only the null reference, at
+            // the reference scale the recipe leaves at its default of 1.
+            let (empty, _, emptyMask) = try text.encode(request.negativePrompt)
             unconditional = try evaluator(.v1, text: empty, textMask: Tensor(shape: [1, emptyMask.count], dtype: .bool, values: emptyMask.map(UInt8.init)),
                                           references: [], perStep: [Tensor(scalar: 1)], cache: request.cacheConditioning)
         }
@@ -229,6 +238,10 @@ public final class NBMiniPipeline: @unchecked Sendable {
                 let vu = try unconditional(xt, t).floats()
                 let w = Float(guidance)
                 v = zip(v, vu).map { c, u in u + w * (c - u) }
+            }
+            if let preview {
+                let a = Float(cos(0.5 * .pi * grid[i])), s = Float(sin(0.5 * .pi * grid[i]))
+                try preview(i + 1, Tensor(shape: shape, floats: zip(x, v).map { a * $0 - s * $1 }))
             }
             x = NoiseSchedule.ddimStep(x, v, from: grid[i], to: grid[i + 1])
             progress(i + 1, steps)
@@ -261,6 +274,16 @@ public final class NBMiniPipeline: @unchecked Sendable {
         } }
         return pixels
     }
+
+    /// RGB bytes of a denoiser latent [1, 4, 32, 32] decoded with the glyph map of `prompt`'s quoted
+    /// text (v1 decodes with none): what `generate` returns for its final latent.
+    public func decodeImage(_ latent: Tensor, prompt: String, preset: Preset) throws -> [UInt8] {
+        let map = try glyphMap(preset == .v1 ? "" : GlyphRenderer.quotedText(prompt))
+        return try Self.pixels(planarImage: try decode(latent, glyphMap: map).floats(), size: 128)
+    }
+
+    /// The text-rendering module (its atlas also labels contact sheets).
+    public var glyphRenderer: GlyphRenderer { glyphs }
 
     /// The glyph map [1, 1, 128, 128] of `text` ("" gives the all-zero map).
     func glyphMap(_ text: String) throws -> Tensor { try glyphs.glyphMap(text).reshaped([1, 1, 128, 128]) }

@@ -40,7 +40,7 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             guard (1...20).contains(images) else { throw CommandError("--images must be 1...20") }
-            let folder = try GenerateCommand.weightsFolder(weights)
+            let folder = try Generator.weightsFolder(weights)
             let pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", backend: CPUBackend())
             var perPreset: [String: [String: Double]] = [:]
             for preset in NBMiniPipeline.Preset.allCases {

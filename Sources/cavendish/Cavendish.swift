@@ -15,7 +15,7 @@ struct Cavendish: ParsableCommand {
         Each subcommand has its own --help.
         """,
         version: CavendishVersion.string,
-        subcommands: [GenerateCommand.self, BenchCommand.self, KernelsCommand.self, SimulateCommand.self, LibraryCommand.self]
+        subcommands: [GenerateCommand.self, ServeCommand.self, BenchCommand.self, KernelsCommand.self, SimulateCommand.self, LibraryCommand.self]
     )
 }
 

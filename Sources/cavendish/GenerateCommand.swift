@@ -31,130 +31,179 @@ struct GenerateCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "What to draw.") var prompt: String
+    @Option(help: "What to draw.") var prompt: String?
+    @Option(help: ArgumentHelp("A JSON Lines file of prompts, one object a line: {\"prompt\": ..., \"seed\": N, \"negative_prompt\": ..., \"references\": {\"NAME\": [IMG, ...]}} (all but prompt optional).", valueName: "FILE.jsonl"))
+    var prompts: String?
     @Option(help: "v1 (baseline: 50 DDIM steps, guidance by two evaluations a step) or v2 (8 steps, one evaluation a step, text rendering).")
     var preset: String = "v2"
-    @Option(help: "Noise seed (default: a fresh one, printed so the image can be reproduced).") var seed: UInt64?
+    @Option(parsing: .unconditional, help: "Noise seed; -1 or none draws a fresh one, printed so the image can be reproduced.") var seed: Int64?
+    @Option(help: ArgumentHelp("Several seeds: a range 1-8, a list 3,7,42, or both (1-4,10).", valueName: "SEEDS")) var seeds: String?
+    @Option(help: "Images per prompt, at consecutive seeds from --seed.") var count: Int?
     @Option(help: "Denoising steps (default 50 for v1, 8 for v2).") var steps: Int?
     @Option(help: "Guidance scale (default 4 for v1, 3 for v2).") var guidance: Double?
-    @Option(help: "NAME=IMG[,IMG...]: reference photos (PNG) of a person the prompt names. Repeatable, up to 5.")
+    @Option(help: "v1 only: what the unconditional branch steers away from (default: the empty caption).") var negativePrompt: String = ""
+    @Option(help: "NAME=IMG[,IMG...]: reference photos (JPEG, PNG or HEIC) of a person the prompt names. Repeatable, up to 5.")
     var reference: [String] = []
     @Option(help: "Strength of the reference photos (0 gives them no weight but keeps the binding; see the ablation note above).")
     var refScale: Double = 1
-    @Option(help: "Output PNG (default: cavendish-<preset>-<seed>.png).") var out: String?
-    @Flag(help: "Replace an existing output file.") var force = false
-    @Flag(help: "Store the prompt in the PNG's text chunks.") var recordPrompt = false
-    @Flag(help: "Print one JSON object with the output, seed, timings per stage.") var json = false
+    @Option(help: ArgumentHelp("Output PNG; with several images a pattern with {seed}, {index}, {prompt} (the prompt's number) or {preset}. Default: cavendish-{preset}-{seed}.png, or cavendish-{preset}-{prompt}-{seed}.png for a prompt file.", valueName: "FILE.png"))
+    var out: String?
+    @Flag(help: "Replace existing output files.") var force = false
+    @Flag(help: "Store the prompt (and negative prompt) in the PNG's text chunks.") var recordPrompt = false
+    @Flag(help: "Print one JSON line per image (schema generate/2, see the README).") var json = false
+    @Option(help: "Progress on standard error: auto (a bar on a terminal), bar, json (one JSON line per step), none.") var progress: String = "auto"
+    @Option(help: ArgumentHelp("Save the model's estimate of the finished image after every step into this folder.", valueName: "DIR")) var preview: String?
+    @Option(help: ArgumentHelp("Also write every image of the run on one labelled PNG sheet.", valueName: "FILE.png")) var contactSheet: String?
     @Option(help: "Weights folder (default: $CAVENDISH_WEIGHTS, ./Weights, or the one beside this checkout).") var weights: String?
     @Option(help: "A connected photo library: people the prompt names (me, my family, my dog, names, @name) get their references from it.")
     var library: String?
 
+    /// One image of the run.
+    struct Job {
+        var prompt: String, promptIndex: Int, seed: UInt64, settings: GenerationSettings, out: String
+    }
+
     func run() throws {
-        guard let chosen = NBMiniPipeline.Preset(rawValue: preset) else { throw CommandError("--preset must be v1 or v2") }
-        let text = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else { throw CommandError("the prompt is empty; describe the image, e.g. --prompt 'a dog in the snow'") }
-        if let steps, !(1...200).contains(steps) { throw CommandError("--steps must be between 1 and 200, got \(steps)") }
-        if let guidance, !(0...30).contains(guidance) { throw CommandError("--guidance must be between 0 and 30, got \(guidance)") }
-        guard (0...4).contains(refScale) else { throw CommandError("--ref-scale must be between 0 and 4") }
-        if library != nil && !reference.isEmpty { throw CommandError("use either --library or --reference, not both") }
-        var rewritten: String, people: [Int: [String]]
-        do { (rewritten, people) = try PeopleBinding.bind(prompt: text, references: library == nil ? reference : []) }
-        catch { throw CommandError("\(error)") }
-        var libraryPhotos: [Int: [ReferencePhoto]] = [:]
-        var resolvedJSON: [[String: Any]] = []
-        if let library {
-            let photoLibrary: PhotoLibrary
-            do { photoLibrary = try PhotoLibrary(path: library, dataFolder: CavendishDataFolder.resolve()) }
-            catch { throw CommandError("\(error)") }
-            let resolved: ResolvedPrompt
-            do { resolved = try photoLibrary.resolve(prompt: text, purpose: "generate") } catch { throw CommandError("\(error)") }
-            rewritten = resolved.text
-            for subject in resolved.subjects {
-                guard let slot = Int(subject.placeholder.dropFirst(2).dropLast()) else { continue }
-                guard !subject.references.isEmpty else {
-                    throw CommandError("\(subject.person.name) has no usable reference photo in \(library); add labelled photos or pin one")
-                }
-                libraryPhotos[slot] = try subject.references.prefix(4).map { crop in
-                    let image = try photoLibrary.image(of: crop, purpose: "generate")
-                    return try ReferencePhoto(width: image.width, height: image.height, channels: 3, pixels: image.pixels, source: crop.photo)
-                }
-                people[slot] = subject.references.prefix(4).map(\.photo)
-                resolvedJSON.append(["placeholder": subject.placeholder, "name": subject.person.name, "kind": subject.person.kind.rawValue,
-                                     "mentions": subject.mentions, "photos": subject.references.prefix(4).map(\.photo)])
+        var settings = GenerationSettings(preset: preset, steps: steps, guidance: guidance, refScale: refScale,
+                                          negativePrompt: negativePrompt, library: library)
+        settings.references = try Self.referenceOptions(reference)
+        try settings.validate()
+        guard ["auto", "bar", "json", "none"].contains(progress) else { throw CommandError("--progress must be auto, bar, json or none") }
+        let jobs = try plan(settings)
+        for path in [contactSheet].compactMap({ $0 }) + jobs.map(\.out) {
+            guard path.lowercased().hasSuffix(".png") else { throw CommandError("\(path): outputs must be .png files") }
+        }
+        if !force, let existing = ([contactSheet].compactMap { $0 } + jobs.map(\.out)).first(where: { FileManager.default.fileExists(atPath: $0) }) {
+            throw CommandError("\(existing) exists; pass --force to replace it or choose another --out")
+        }
+        if let preview { try FileManager.default.createDirectory(atPath: preview, withIntermediateDirectories: true) }
+        let generator = try Generator(weights: weights, presets: [try settings.checkedPreset()])
+        var sheet = ContactSheet()
+        var bound: [Int: Generator.BoundPrompt] = [:]
+        for (index, job) in jobs.enumerated() {
+            if bound[job.promptIndex] == nil { bound[job.promptIndex] = try generator.bind(job.prompt, job.settings) }
+            if !json && jobs.count == 1 { FileHandle.standardError.write("seed \(job.seed)\n".data(using: .utf8)!) }
+            let steps = try job.settings.steps ?? job.settings.checkedPreset().defaults.steps
+            var bar = ProgressBar(total: steps,
+                                  label: jobs.count == 1 ? "denoising" : "image \(index + 1)/\(jobs.count)", forced: progress == "bar")
+            let stem = ((job.out as NSString).lastPathComponent as NSString).deletingPathExtension
+            let (result, record) = try generator.generate(
+                bound[job.promptIndex]!, prompt: job.prompt, seed: job.seed, settings: job.settings, index: index, promptIndex: job.promptIndex,
+                out: job.out,
+                progress: { done, total in
+                    switch progress {
+                    case "json": Self.progressLine(index: index, images: jobs.count, seed: job.seed, step: done, steps: total)
+                    case "none": break
+                    default: bar.update(done)
+                    }
+                },
+                preview: preview.map { folder in { step, latent in
+                    let pixels = try generator.pipeline.decodeImage(latent, prompt: bound[job.promptIndex]!.text, preset: try job.settings.checkedPreset())
+                    try PNGImage(width: 128, height: 128, channels: 3, pixels: pixels)
+                        .write(to: (folder as NSString).appendingPathComponent("\(stem)-step\(String(format: "%03d", step)).png"), overwrite: true)
+                } })
+            bar.finish()
+            let image = try PNGImage(width: result.width, height: result.height, channels: 3, pixels: result.pixels,
+                                     text: Generator.provenance(record, recordPrompt: recordPrompt))
+            try image.write(to: job.out, overwrite: force)
+            sheet.tiles.append(.init(pixels: result.pixels, label: jobs.count > 1 && Set(jobs.map(\.promptIndex)).count > 1 ? "#\(job.promptIndex) \(job.seed)" : "seed \(job.seed)"))
+            if json {
+                try JSONOutput.print(record)
+            } else {
+                let parts = [("load", record.secondsLoad), ("text", record.secondsText), ("references", record.secondsReferences),
+                             ("denoise", record.secondsDenoise), ("decode", record.secondsDecode)]
+                    .filter { $0.1 > 0 }.map { String(format: "%@ %.2fs", $0.0, $0.1) }
+                print("wrote \(job.out) (seed \(job.seed), \(record.preset), \(record.steps) steps) in \(String(format: "%.2f", record.seconds)) s: \(parts.joined(separator: ", "))")
             }
         }
-        let seed = self.seed ?? UInt64.random(in: 0...UInt64(UInt32.max))
-        let output = out ?? "cavendish-\(chosen.rawValue)-\(seed).png"
-        guard output.hasSuffix(".png") || output.hasSuffix(".PNG") else { throw CommandError("--out must name a .png file") }
-        if FileManager.default.fileExists(atPath: output) && !force {
-            throw CommandError("\(output) exists; pass --force to replace it or choose another --out")
-        }
-        var request = NBMiniPipeline.Request(prompt: rewritten)
-        request.preset = chosen
-        request.seed = seed
-        request.steps = steps
-        request.guidance = guidance
-        request.referenceScale = refScale
-        for (slot, files) in people where libraryPhotos[slot] == nil {
-            request.references[slot] = try files.map { path in
-                do { return try ReferencePhoto(image: try PNGImage(contentsOf: path), source: path) }
-                catch { throw CommandError("reference \(path): \(error) (reference photos must be readable PNG images)") }
-            }
-        }
-        for (slot, photos) in libraryPhotos { request.references[slot] = photos }
-        let folder = try Self.weightsFolder(weights)
-        let started = Date()
-        let pipeline: NBMiniPipeline
-        do {
-            pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: [chosen],
-                                          backend: CPUBackend())
-        } catch {
-            throw CommandError("cannot load the NB-mini weights from \(folder): \(error)\n(run scripts/fetch-text-encoder.sh for the text encoder; restore Weights/ with git checkout if a file is corrupt)")
-        }
-        let loadSeconds = Date().timeIntervalSince(started)
-        if !json { FileHandle.standardError.write("seed \(seed)\n".data(using: .utf8)!) }
-        var bar = ProgressBar(total: request.steps ?? chosen.defaults.steps, label: "denoising")
-        let result = try pipeline.generate(request) { done, _ in bar.update(done) }
-        bar.finish()
-        var chunks = [
-            "Software": "cavendish \(CavendishVersion.string)",
-            "Model": "NB-mini \(chosen.rawValue)",
-            "Weights-SHA256": pipeline.weightDigests["nb-mini-\(chosen.rawValue).h5"] ?? "",
-            "Preset": chosen.rawValue, "Seed": String(seed), "Steps": String(result.steps),
-            "Guidance": String(result.guidance),
-            "AI-Generated": "true; digital source type trainedAlgorithmicMedia (IPTC)",
-        ]
-        if recordPrompt { chunks["Prompt"] = prompt }
-        let image = try PNGImage(width: result.width, height: result.height, channels: 3, pixels: result.pixels, text: chunks)
-        try image.write(to: output, overwrite: force)
-        let total = Date().timeIntervalSince(started)
-        if json {
-            var stages = result.stageSeconds
-            stages["load"] = loadSeconds
-            let object: [String: Any] = ["out": output, "seed": seed, "preset": chosen.rawValue, "steps": result.steps,
-                                         "guidance": result.guidance, "seconds": total, "stages": stages,
-                                         "references": people.mapValues { $0 }.reduce(into: [String: [String]]()) { $0["p\($1.key)"] = $1.value },
-                                         "weights_sha256": pipeline.weightDigests, "resolved": resolvedJSON,
-                                         "library_photos_read": resolvedJSON.flatMap { ($0["photos"] as? [String]) ?? [] },
-                                         "layout": result.layout.map { ["placeholder": "p\($0.placeholder)", "box": $0.box] as [String: Any] }]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
-        } else {
-            let parts = result.stageSeconds.keys.sorted().map { String(format: "%@ %.2fs", $0, result.stageSeconds[$0]!) }
-            print("wrote \(output) (seed \(seed), \(chosen.rawValue), \(result.steps) steps) in \(String(format: "%.2f", total)) s: load \(String(format: "%.2f", loadSeconds))s, \(parts.joined(separator: ", "))")
+        if let contactSheet {
+            let (pixels, w, h) = sheet.render(font: generator.pipeline.glyphRenderer)
+            try PNGImage(width: w, height: h, channels: 3, pixels: pixels, text: ["Software": "cavendish \(CavendishVersion.string)"])
+                .write(to: contactSheet, overwrite: force)
+            if !json { print("wrote \(contactSheet) (\(jobs.count) images)") }
         }
     }
 
-    /// The weights folder: the option or $CAVENDISH_WEIGHTS (which must hold a manifest), else ./Weights or
-    /// the checkout the binary was built in.
-    static func weightsFolder(_ option: String?) throws -> String {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let fallbacks = [FileManager.default.currentDirectoryPath + "/Weights",
-                         exe.deletingLastPathComponent().appendingPathComponent("../../../Weights").standardizedFileURL.path]
-        do {
-            return try WeightsManifest.folder(explicit: option ?? ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"],
-                                              fallbacks: fallbacks)
-        } catch let error as IOError {
-            throw CommandError(error.description)
+    /// `--reference NAME=IMG[,IMG...]` options as a name-to-photos map (in the order given).
+    static func referenceOptions(_ specs: [String]) throws -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for spec in specs {
+            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw CommandError("--reference \(spec): expected NAME=IMG[,IMG...]") }
+            guard out[parts[0]] == nil else { throw CommandError("--reference \(parts[0]) is given twice") }
+            out[parts[0]] = parts[1].split(separator: ",").map(String.init)
         }
+        return out
+    }
+
+    /// Every image of the run, with its output path: each prompt (from --prompt or the prompt file) at each seed.
+    func plan(_ settings: GenerationSettings) throws -> [Job] {
+        if prompt != nil && prompts != nil { throw CommandError("use either --prompt or --prompts FILE.jsonl, not both") }
+        let seedList = try SeedList.resolve(seed: seed, seeds: seeds, count: count)
+        var entries: [(prompt: String, seeds: [UInt64], settings: GenerationSettings)] = []
+        if let prompts {
+            for line in try PromptFile.read(prompts) {
+                var s = settings
+                if let n = line.negativePrompt { s.negativePrompt = n }
+                if let r = line.references {
+                    guard settings.library == nil else { throw CommandError("\(prompts): a line gives references, but --library is set too") }
+                    s.references = r
+                }
+                try s.validate()
+                entries.append((line.prompt, try line.seed.map { try SeedList.resolve(seed: $0, seeds: nil, count: count) } ?? seedList, s))
+            }
+        } else {
+            guard let prompt else { throw CommandError("give --prompt TEXT or --prompts FILE.jsonl") }
+            entries = [(prompt, seedList, settings)]
+        }
+        let many = entries.count * seedList.count > 1 || entries.contains { $0.seeds.count > 1 }
+        let template = out ?? (prompts != nil ? "cavendish-{preset}-{prompt}-{seed}.png" : "cavendish-{preset}-{seed}.png")
+        var jobs: [Job] = []
+        for (p, entry) in entries.enumerated() {
+            for seed in entry.seeds {
+                let path = template.replacingOccurrences(of: "{seed}", with: String(seed)).replacingOccurrences(of: "{index}", with: String(jobs.count))
+                    .replacingOccurrences(of: "{prompt}", with: String(p)).replacingOccurrences(of: "{preset}", with: entry.settings.preset)
+                jobs.append(Job(prompt: entry.prompt, promptIndex: p, seed: seed, settings: entry.settings, out: path))
+            }
+        }
+        if many, Set(jobs.map(\.out)).count < jobs.count {
+            throw CommandError("--out \(template) gives several images the same file; put {seed}, {index} or {prompt} in it")
+        }
+        return jobs
+    }
+
+    /// One `--progress json` line on standard error.
+    static func progressLine(index: Int, images: Int, seed: UInt64, step: Int, steps: Int) {
+        struct Line: Encodable { var event = "step", image: Int, images: Int, seed: UInt64, step: Int, steps: Int }
+        if let text = try? JSONOutput.text(Line(image: index, images: images, seed: seed, step: step, steps: steps)) {
+            FileHandle.standardError.write((text + "\n").data(using: .utf8)!)
+        }
+    }
+}
+
+/// A JSON Lines prompt file for `generate --prompts` (and the same objects for `serve`).
+enum PromptFile {
+    /// One line.
+    struct Line: Decodable {
+        var prompt: String
+        var seed: Int64?
+        var negativePrompt: String?
+        var references: [String: [String]]?
+    }
+
+    /// The lines of `path`; blank lines are skipped, a malformed one is an error naming its line number.
+    static func read(_ path: String) throws -> [Line] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw CommandError("--prompts \(path): cannot read the file") }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        var lines: [Line] = []
+        for (n, text) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            guard !text.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+            do { lines.append(try decoder.decode(Line.self, from: Data(text.utf8))) } catch {
+                throw CommandError("\(path):\(n + 1): not a prompt object ({\"prompt\": \"...\"}): \(error)")
+            }
+        }
+        guard !lines.isEmpty else { throw CommandError("--prompts \(path): no prompts in the file") }
+        return lines
     }
 }

@@ -1,15 +1,17 @@
 import Foundation
 
-/// A one-line progress bar on standard error, drawn only when standard error is a terminal.
+/// A one-line progress bar on standard error, drawn only when standard error is a terminal (or when
+/// `forced`, as `generate --progress bar` asks).
 struct ProgressBar {
     let total: Int
     let label: String
-    private let enabled = isatty(STDERR_FILENO) != 0
+    private let enabled: Bool
     private var last = -1
 
-    init(total: Int, label: String) {
+    init(total: Int, label: String, forced: Bool = false) {
         self.total = total
         self.label = label
+        enabled = forced || isatty(STDERR_FILENO) != 0
     }
 
     mutating func update(_ done: Int, detail: String = "") {

@@ -53,8 +53,12 @@ public struct GlyphRenderer: Sendable {
         }
     }
 
-    /// The text on one line at atlas scale: 0/1 values, `height` rows of `width` columns.
-    func line(_ text: String) -> (pixels: [UInt8], width: Int) {
+    /// Rows of a line of text at atlas scale.
+    public var lineHeight: Int { height }
+
+    /// The text on one line at atlas scale: 0/1 values, `lineHeight` rows of `width` columns (also what
+    /// labels a contact sheet).
+    public func line(_ text: String) -> (pixels: [UInt8], width: Int) {
         let cs = codes(text)
         let width = cs.map { advance[$0] }.reduce(0, +)
         var pixels = [UInt8](repeating: 0, count: height * max(width, 0))

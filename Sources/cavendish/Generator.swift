@@ -1,0 +1,214 @@
+import CavendishCPU
+import CavendishCore
+import CavendishIO
+import CavendishLibrary
+import CavendishPipeline
+import Foundation
+
+/// The settings every image of a run shares (the command line's, or one `serve` request's).
+struct GenerationSettings: Codable, Sendable {
+    /// `v1` or `v2`.
+    var preset = "v2"
+    /// nil: the preset's default.
+    var steps: Int?, guidance: Double?
+    /// Weight of the references (0 keeps the binding and the layout, drops their effect).
+    var refScale = 1.0
+    /// v1's unconditional text.
+    var negativePrompt = ""
+    /// Reference photos: NAME (a word of the prompt, or p1..p5) to 1-4 JPEG, PNG or HEIC files.
+    var references: [String: [String]] = [:]
+    /// A connected photo library to take the prompt's people from (instead of `references`).
+    var library: String?
+
+    /// The preset, checked.
+    func checkedPreset() throws -> NBMiniPipeline.Preset {
+        guard let p = NBMiniPipeline.Preset(rawValue: preset) else { throw CommandError("preset must be v1 or v2, got \(preset)") }
+        return p
+    }
+
+    /// Every range check of the settings, with the message that says what to change.
+    func validate() throws {
+        let preset = try checkedPreset()
+        if let steps, !(1...200).contains(steps) { throw CommandError("--steps must be between 1 and 200, got \(steps)") }
+        if let guidance, !(0...30).contains(guidance) { throw CommandError("--guidance must be between 0 and 30, got \(guidance)") }
+        guard (0...4).contains(refScale) else { throw CommandError("--ref-scale must be between 0 and 4, got \(refScale)") }
+        if library != nil && !references.isEmpty { throw CommandError("use either --library or --reference, not both") }
+        if preset == .v2 && !negativePrompt.isEmpty {
+            throw CommandError("--negative-prompt needs an unconditional branch, which only v1 has; add --preset v1")
+        }
+    }
+}
+
+/// NB-mini with its weights loaded once, making image after image: what `generate` and `serve` share.
+final class Generator {
+    /// The resident pipeline.
+    let pipeline: NBMiniPipeline
+    /// Seconds the weights took to load (reported with the first image only).
+    private(set) var pendingLoadSeconds: Double
+    private var libraries: [String: PhotoLibrary] = [:]
+
+    /// Loads the weights for `presets` from the folder `weights` names (or the default one).
+    init(weights: String?, presets: [NBMiniPipeline.Preset]) throws {
+        let folder = try Self.weightsFolder(weights)
+        let started = Date()
+        do {
+            pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: presets,
+                                          backend: CPUBackend())
+        } catch {
+            throw CommandError("cannot load the NB-mini weights from \(folder): \(error)\n(run scripts/fetch-text-encoder.sh for the text encoder; restore Weights/ with git checkout if a file is corrupt)")
+        }
+        pendingLoadSeconds = Date().timeIntervalSince(started)
+    }
+
+    /// A prompt with its people bound to placeholders and their photos loaded.
+    struct BoundPrompt {
+        var text: String
+        var photos: [Int: [ReferencePhoto]] = [:]
+        var records: [ReferenceRecord] = []
+        var libraryPhotosRead: [String] = []
+    }
+
+    /// Binds the people `prompt` names to the settings' references or library, and loads their photos.
+    func bind(_ prompt: String, _ settings: GenerationSettings) throws -> BoundPrompt {
+        let text = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { throw CommandError("the prompt is empty; describe the image, e.g. --prompt 'a dog in the snow'") }
+        if let path = settings.library { return try bindLibrary(text, path) }
+        let specs = settings.references.keys.sorted().map { "\($0)=\(settings.references[$0]!.joined(separator: ","))" }
+        let rewritten: String, people: [Int: [String]]
+        do { (rewritten, people) = try PeopleBinding.bind(prompt: text, references: specs) } catch { throw CommandError("\(error)") }
+        var bound = BoundPrompt(text: rewritten)
+        let names = Dictionary(settings.references.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
+        for slot in people.keys.sorted() {
+            let files = people[slot]!
+            var hashes: [String] = []
+            bound.photos[slot] = try files.map { path in
+                let (photo, digest) = try Self.referencePhoto(path)
+                hashes.append(digest)
+                return photo
+            }
+            let name = names[files] ?? ""
+            bound.records.append(ReferenceRecord(placeholder: "p\(slot)", name: name == "p\(slot)" ? "" : name, kind: nil,
+                                                 photos: files, sha256: hashes))
+        }
+        return bound
+    }
+
+    private func bindLibrary(_ text: String, _ path: String) throws -> BoundPrompt {
+        do {
+            let library = try libraries[path] ?? PhotoLibrary(path: path, dataFolder: CavendishDataFolder.resolve())
+            libraries[path] = library
+            let resolved = try library.resolve(prompt: text, purpose: "generate")
+            var bound = BoundPrompt(text: resolved.text)
+            for subject in resolved.subjects {
+                guard let slot = Placeholder.number(subject.placeholder) else { continue }
+                guard !subject.references.isEmpty else {
+                    throw CommandError("\(subject.person.name) has no usable reference photo in \(path); add labelled photos or pin one")
+                }
+                let crops = Array(subject.references.prefix(4))
+                var hashes: [String] = []
+                bound.photos[slot] = try crops.map { crop in
+                    let image = try library.image(of: crop, purpose: "generate")
+                    hashes.append(SHA256.hex(Data(image.pixels)))
+                    return try ReferencePhoto(width: image.width, height: image.height, channels: 3, pixels: image.pixels, source: crop.photo)
+                }
+                bound.records.append(ReferenceRecord(placeholder: subject.placeholder.trimmingCharacters(in: CharacterSet(charactersIn: "<>")),
+                                                     name: subject.person.name, kind: subject.person.kind.rawValue,
+                                                     photos: crops.map(\.photo), sha256: hashes))
+                bound.libraryPhotosRead += crops.map(\.photo)
+            }
+            return bound
+        } catch let error as CommandError {
+            throw error
+        } catch {
+            throw CommandError("\(error)")
+        }
+    }
+
+    /// A reference photo from a JPEG, PNG or HEIC file (EXIF orientation applied), and the file's SHA-256.
+    static func referencePhoto(_ path: String) throws -> (ReferencePhoto, String) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
+            throw CommandError("reference \(path): no such file")
+        }
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw CommandError("reference \(path): not a regular file (reference photos must be JPEG, PNG or HEIC files)")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw CommandError("reference \(path): \(error.localizedDescription)") }
+        switch PhotoDecoder.decode(data) {
+        case .success(let image):
+            let photo = try ReferencePhoto(width: image.width, height: image.height, channels: 3, pixels: image.pixels, source: path)
+            return (photo, SHA256.hex(data))
+        case .failure(let failure):
+            throw CommandError("reference \(path): \(failure) (reference photos must be readable JPEG, PNG or HEIC images)")
+        }
+    }
+
+    /// One image: the pipeline's result and its record. `out` is the PNG the caller will write ("" for none).
+    func generate(_ bound: BoundPrompt, prompt: String, seed: UInt64, settings: GenerationSettings, index: Int, promptIndex: Int, out: String,
+                  progress: (Int, Int) -> Void = { _, _ in }, preview: ((Int, Tensor) throws -> Void)? = nil)
+        throws -> (result: NBMiniPipeline.Result, record: GenerationRecord) {
+        let preset = try settings.checkedPreset()
+        var request = NBMiniPipeline.Request(prompt: bound.text)
+        request.preset = preset
+        request.seed = seed
+        request.steps = settings.steps
+        request.guidance = settings.guidance
+        request.referenceScale = settings.refScale
+        request.negativePrompt = settings.negativePrompt
+        request.references = bound.photos
+        let started = Date()
+        let result: NBMiniPipeline.Result
+        do { result = try pipeline.generate(request, progress: progress, preview: preview) } catch { throw CommandError("\(error)") }
+        let load = pendingLoadSeconds
+        pendingLoadSeconds = 0
+        let s = result.stageSeconds, digest = { self.pipeline.weightDigests[$0] ?? "" }
+        let record = GenerationRecord(
+            out: out, index: index, promptIndex: promptIndex, prompt: prompt, promptResolved: bound.text, negativePrompt: settings.negativePrompt,
+            preset: preset.rawValue, modelSha256: digest("nb-mini-\(preset.rawValue).h5"), vaeSha256: digest("nb-mini-vae.h5"),
+            refencSha256: digest("nb-mini-refenc.h5"), seed: seed, steps: result.steps, guidance: result.guidance,
+            refScale: settings.refScale, sampler: "ddim", schedule: "uniform", initImage: nil, strength: nil,
+            width: result.width, height: result.height, pixelsSha256: SHA256.hex(Data(result.pixels)), seconds: Date().timeIntervalSince(started) + load, secondsLoad: load,
+            secondsText: s["text"] ?? 0, secondsReferences: s["references"] ?? 0, secondsDenoise: s["denoise"] ?? 0,
+            secondsDecode: s["decode"] ?? 0, references: bound.records,
+            layout: result.layout.map { LayoutBox(placeholder: "p\($0.placeholder)", x0: $0.box[0], y0: $0.box[1], x1: $0.box[2], y1: $0.box[3]) },
+            libraryPhotosRead: bound.libraryPhotosRead)
+        return (result, record)
+    }
+
+    /// The PNG text chunks of an image: its provenance (the prompts only when `recordPrompt`).
+    static func provenance(_ record: GenerationRecord, recordPrompt: Bool) -> [String: String] {
+        var chunks = [
+            "Software": "cavendish \(CavendishVersion.string)",
+            "Model": "NB-mini \(record.preset)",
+            "Weights-SHA256": record.modelSha256,
+            "Preset": record.preset, "Seed": String(record.seed), "Steps": String(record.steps),
+            "Guidance": String(record.guidance), "Ref-Scale": String(record.refScale),
+            "Sampler": record.sampler, "Schedule": record.schedule,
+            "AI-Generated": "true; digital source type trainedAlgorithmicMedia (IPTC)",
+        ]
+        if !record.references.isEmpty {
+            chunks["References-SHA256"] = record.references.map { "\($0.placeholder)=\($0.sha256.joined(separator: ","))" }.joined(separator: ";")
+        }
+        if let strength = record.strength { chunks["Strength"] = String(strength) }
+        if recordPrompt {
+            chunks["Prompt"] = record.prompt
+            if !record.negativePrompt.isEmpty { chunks["Negative-Prompt"] = record.negativePrompt }
+        }
+        return chunks
+    }
+
+    /// The weights folder: the option or $CAVENDISH_WEIGHTS (which must hold a manifest), else ./Weights or
+    /// the checkout the binary was built in.
+    static func weightsFolder(_ option: String?) throws -> String {
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let fallbacks = [FileManager.default.currentDirectoryPath + "/Weights",
+                         exe.deletingLastPathComponent().appendingPathComponent("../../../Weights").standardizedFileURL.path]
+        do {
+            return try WeightsManifest.folder(explicit: option ?? ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"],
+                                              fallbacks: fallbacks)
+        } catch let error as IOError {
+            throw CommandError(error.description)
+        }
+    }
+}
