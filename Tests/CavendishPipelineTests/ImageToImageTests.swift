@@ -57,6 +57,16 @@ struct ImageToImageTests {
         let photo = try ReferencePhoto(width: 300, height: 200, channels: 3, pixels: pixels, source: "pattern", size: 128)
         #expect(image.tensor.shape == [3, 128, 128])
         #expect(image.tensor.floats() == photo.tensor.floats())
+        // And close to the recipe's prepare_photo(img, 128) (PIL): exact at pixels (y, x) = (0, 0), (5, 77),
+        // (64, 64), (127, 127). Not everywhere: PIL's fixed-point filter weights round 81 of the 49,152 values
+        // one level the other way (its sum is 6,267,093, this one's 6,267,160), a known limit of resizeBilinear.
+        let v = image.tensor.floats(), n = 128 * 128
+        var probes: [Int] = []
+        for (y, x) in [(0, 0), (5, 77), (64, 64), (127, 127)] { for c in 0..<3 {
+            let value: Float = (v[c * n + y * 128 + x] + 1) * 127.5
+            probes.append(Int(value.rounded()))
+        } }
+        #expect(probes == [143, 156, 169, 135, 148, 161, 123, 136, 149, 177, 190, 141])
         #expect(throws: (any Error).self) { try InitImage(width: 2, height: 2, channels: 3, pixels: [0], source: "short") }
     }
 }
