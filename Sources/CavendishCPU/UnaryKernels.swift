@@ -1,9 +1,9 @@
 import CavendishCore
 import Foundation
 
-/// Elementwise float functions: Sigmoid, Tanh, Erf, Exp, Sqrt, Sin, Cos, Gelu.
+/// Elementwise float functions: Sigmoid, Tanh, Erf, Exp, Sqrt, Sin, Cos, Gelu, Clip.
 enum UnaryKernels {
-    static let ops = ["Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Sin", "Cos", "Gelu"]
+    static let ops = ["Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Sin", "Cos", "Gelu", "Clip"]
 
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let x = try call.input(0)
@@ -44,6 +44,17 @@ enum UnaryKernels {
                 }
             case let other: throw KernelError.unsupported("Gelu approximate=\(other)")
             }
+        case "Clip":
+            // Bounds are attributes before opset 11 and optional scalar inputs since; an absent one is no bound.
+            func bound(_ input: Int, _ attribute: String, _ none: Float) throws -> Float {
+                if call.opset < 11 { return try call.attributes.optionalFloat(attribute).map(Float.init) ?? none }
+                guard let t = call.optionalInput(input) else { return none }
+                guard t.count == 1, t.dtype.isFloatingPoint else { throw KernelError.invalid("Clip \(attribute) must be one float") }
+                return t.floats()[0]
+            }
+            let lo = try bound(1, "min", -.infinity), hi = try bound(2, "max", .infinity)
+            // NaN passes through, as in PyTorch's clamp (Swift's min/max would drop it).
+            return map { $0.isNaN ? $0 : Swift.min(Swift.max($0, lo), hi) }
         default: throw KernelError.unsupported("unary operator \(call.op)")
         }
     }

@@ -32,7 +32,7 @@ public enum ShapeInference {
         }
         let x = try input(0)
         switch op {
-        case "Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Sin", "Cos", "Gelu", "Softmax", "GroupNormalization", "RMSNormalization":
+        case "Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Sin", "Cos", "Gelu", "Clip", "Softmax", "GroupNormalization", "RMSNormalization":
             return [(x.shape, x.dtype)]
         case "Add", "Sub", "Mul", "Div", "Pow":
             return [(try Shape.broadcast([x.shape, try input(1).shape]), x.dtype)]

@@ -62,6 +62,8 @@ public final class NBMiniPipeline: @unchecked Sendable {
     let glyphs: GlyphRenderer
     let vaeConfig: VAEConfig
     let decoder: GraphExecutor
+    /// The VAE encoder, for img2img (ImageToImage.swift); built on first use.
+    let encoder: LazyExecutor
     let refConfig: ReferenceEncoderConfig
     let refWeights: [String: Tensor]
     var ditConfigs: [Preset: DiTConfig] = [:]
@@ -103,6 +105,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         vaeConfig = try vae.config(VAEConfig.self)
         decoder = try GraphExecutor(graph: try NBMiniVAEDecoder(config: vaeConfig).graph(batch: 1, latentSize: 128 / vaeConfig.downsampling),
                                     weights: vae.tensors, backend: backend, usesPlan: memoryPlan, residency: weightResidency)
+        encoder = Self.lazyEncoder(config: vaeConfig, weights: vae.tensors, backend: backend, memoryPlan: memoryPlan, residency: weightResidency)
         let ref = try load("nb-mini-refenc.h5")
         refConfig = try ref.config(ReferenceEncoderConfig.self)
         refWeights = ref.tensors.mapValues(resident)

@@ -17,6 +17,14 @@ public struct ReferencePhoto: Sendable {
 
     /// Prepares interleaved 8-bit pixels.
     public init(width: Int, height: Int, channels: Int, pixels: [UInt8], source: String, size: Int = 64) throws {
+        tensor = try Self.planar(width: width, height: height, channels: channels, pixels: pixels, source: source, size: size)
+        self.source = source
+    }
+
+    /// Interleaved 8-bit pixels (gray, gray+alpha, RGB or RGBA; alpha is dropped) centre-cropped to a
+    /// square, resized to `size` with `resizeBilinear`, as [3, size, size] in [-1, 1]: the recipe's
+    /// `prepare_photo`, which reference photos and img2img's init images (`InitImage`) both go through.
+    static func planar(width: Int, height: Int, channels: Int, pixels: [UInt8], source: String, size: Int) throws -> Tensor {
         guard width > 0, height > 0, [1, 2, 3, 4].contains(channels), pixels.count == width * height * channels else {
             throw TensorError("\(source): not an image (\(width)x\(height), \(channels) channels, \(pixels.count) bytes)")
         }
@@ -32,8 +40,7 @@ public struct ReferencePhoto: Sendable {
         for y in 0..<size { for x in 0..<size { for c in 0..<3 {
             values[(c * size + y) * size + x] = Float(resized[(y * size + x) * 3 + c]) / 127.5 - 1
         } } }
-        tensor = Tensor(shape: [3, size, size], floats: values)
-        self.source = source
+        return Tensor(shape: [3, size, size], floats: values)
     }
 
     /// PIL's `Image.resize(..., BILINEAR)` for a square RGB image: a triangle filter whose support

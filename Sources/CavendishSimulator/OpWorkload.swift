@@ -82,7 +82,7 @@ struct OpWorkload {
             kind = .vector; vectorOps = n; transcendentals = n
         case "Gelu":
             kind = .vector; vectorOps = 6 * n; transcendentals = n
-        case "Add", "Sub", "Mul", "Div", "Pow", "Where", "Cast", "ReduceMean", "ReduceSum":
+        case "Add", "Sub", "Mul", "Div", "Pow", "Where", "Cast", "Clip", "ReduceMean", "ReduceSum":
             kind = .vector; vectorOps = Double(max(Shape.count(inputs[0]!.shape), Int(n)))
         case "Transpose", "Reshape", "Expand", "Concat", "Split", "Slice", "Gather", "Resize":
             kind = .layout

@@ -47,6 +47,23 @@ struct NBMiniParityTests {
         #expect(err <= 1e-3, "DiT \(variant): relative error \(err)")
     }
 
+    /// The encoder's raw posterior (before the denoiser's shift and scale) against the recipe's
+    /// `VAE.encode` of the golden scene.
+    @Test func vaeEncoderMatchesGolden() throws {
+        let file = try NBMiniWeightFile(path: Self.weights + "/nb-mini-vae.h5")
+        let golden = try HDF5File(readingFrom: Self.weights + "/golden/vae.h5")
+        let image = try golden.tensor(at: "inputs/image")
+        let graph = try NBMiniVAEEncoder(config: try file.config(VAEConfig.self)).graph(batch: image.shape[0], imageSize: image.shape[2])
+        let out = try GraphExecutor(graph: graph, weights: file.tensors, backend: CPUBackend()).run([image])
+        for (i, name) in ["mean", "logvar"].enumerated() {
+            let expected = try golden.tensor(at: "outputs/\(name)")
+            #expect(out[i].shape == expected.shape)
+            let err = Self.relativeError(out[i], expected)
+            print("VAE encoder \(name): relative error \(err)")
+            #expect(err <= 1e-3, "VAE encoder \(name): relative error \(err)")
+        }
+    }
+
     @Test func vaeDecoderMatchesGolden() throws {
         let file = try NBMiniWeightFile(path: Self.weights + "/nb-mini-vae.h5")
         let config = try file.config(VAEConfig.self)

@@ -9,10 +9,14 @@ v2: DDIM 8 steps (or fewer), ONE evaluation per step: the guidance scale w is a 
     (default 3) and the glyph map of the prompt's first quoted text is an extra input.
 Noise: torch.randn((1, 4, 32, 32), generator=torch.Generator().manual_seed(seed)), float32, CPU.
 Decoding: x = VAE.decode(z / scale_factor + shift_factor); pixel = round((clamp(x, -1, 1) + 1) * 127.5).
+img2img (--init-image, --strength): the init image is prepared like a reference photo at 128 x 128, encoded
+    to its posterior mean z = (mean - shift_factor) * scale_factor, noised to step k = N - round(N * strength)
+    of the time grid and denoised from there (img2img_start); strength 1 is text-to-image exactly.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -41,6 +45,23 @@ def prepare_photo(img: np.ndarray, size: int = 64) -> np.ndarray:
     if s != size:
         img = np.asarray(Image.fromarray(img).resize((size, size), Image.BILINEAR))
     return img
+
+
+def img2img_start(z: torch.Tensor, noise: torch.Tensor, strength: float, steps: int):
+    """Where img2img starts: (x, k) with k = N - round(N * strength) and x = alpha(t_k) z + sigma(t_k) noise on
+    the grid t_i = (N - i) / N, so that sampling runs steps k..N-1. Python's round (half to even) is the rule the
+    Swift pipeline follows too. strength 1 (k = 0) returns the noise itself, not cos(pi/2) z + noise, so it is
+    text-to-image bit for bit; strength 0 (k = N) returns z, nothing to denoise."""
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength {strength} is outside [0, 1]")
+    k = steps - round(steps * strength)
+    if k == 0:
+        return noise, 0
+    if k == steps:
+        return z, steps
+    t = schedule.time_grid(steps)[k]
+    a, s = math.cos(0.5 * math.pi * t), math.sin(0.5 * math.pi * t)
+    return a * z + s * noise, k
 
 
 class Pipeline:
@@ -76,8 +97,19 @@ class Pipeline:
         return self.ref(photos.to(self.device), mask.to(self.device))
 
     @torch.no_grad()
+    @torch.no_grad()
+    def encode_latent(self, img: np.ndarray) -> torch.Tensor:
+        """uint8 HxWx3 of any size -> the denoiser latent [1, 4, 32, 32] of its posterior mean (not a sample, so the
+        same image always starts from the same latent)."""
+        a = prepare_photo(img, 128).astype(np.float32) / 127.5 - 1.0
+        mean, _ = self.vae.encode(torch.from_numpy(a).permute(2, 0, 1)[None].to(self.device))
+        return self.vae.to_latent(mean)
+
+    @torch.no_grad()
     def generate(self, prompt: str, refs: dict | None = None, seed: int = 0, steps: int | None = None,
-                 guidance: float | None = None, ref_scale: float = 1.0, return_latent: bool = False):
+                 guidance: float | None = None, ref_scale: float = 1.0, return_latent: bool = False,
+                 init_image: np.ndarray | None = None, strength: float = 1.0):
+        """init_image (uint8 HxWx3) with strength in [0, 1]: img2img from that image (see img2img_start)."""
         steps = steps or PRESETS[self.preset]["steps"]
         w = PRESETS[self.preset]["guidance"] if guidance is None else guidance
         refs = refs or {}
@@ -103,7 +135,10 @@ class Pipeline:
 
             def fn(x, t):
                 return self.dit(x, t, text, tmask, rt, rm, ref_scale, g, gw, lay)
-        z = schedule.sample(fn, noise, steps)
+        x0, start = noise, 0
+        if init_image is not None:
+            x0, start = img2img_start(self.encode_latent(init_image), noise, strength, steps)
+        z = schedule.sample(fn, x0, steps, start)
         # v1 is the no-glyph baseline: its decoder gets no glyph map either.
         x = self.vae.decode(self.vae.from_latent(z), g if self.vae.config.glyph_conditioning else None)
         img = ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
@@ -120,6 +155,8 @@ def main():
     ap.add_argument("--guidance", type=float)
     ap.add_argument("--ref-scale", type=float, default=1.0)
     ap.add_argument("--reference", action="append", default=[], help="pN=IMG[,IMG...]")
+    ap.add_argument("--init-image", help="img2img: start from this image (any size; centre-cropped, resized to 128)")
+    ap.add_argument("--strength", type=float, default=1.0, help="img2img: 0 keeps the image, 1 ignores it")
     ap.add_argument("--out", default="out.png")
     ap.add_argument("--force", action="store_true", help="replace an existing --out")
     ap.add_argument("--source", default="weights", choices=["weights", "runs"])
@@ -132,7 +169,9 @@ def main():
         name, files = spec.split("=", 1)
         refs[int(name.lstrip("<p").rstrip(">"))] = [np.asarray(Image.open(f).convert("RGB")) for f in files.split(",")]
     pipe = Pipeline(a.preset, source=a.source)
-    img = Image.fromarray(pipe.generate(a.prompt, refs, a.seed, a.steps, a.guidance, a.ref_scale))
+    init = np.asarray(Image.open(a.init_image).convert("RGB")) if a.init_image else None
+    img = Image.fromarray(pipe.generate(a.prompt, refs, a.seed, a.steps, a.guidance, a.ref_scale,
+                                        init_image=init, strength=a.strength))
     common.atomic_write(a.out, lambda p: img.save(p, format="PNG"))
     print("wrote", a.out)
 

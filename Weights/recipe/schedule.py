@@ -36,11 +36,14 @@ def ddim_step(x, v, t: float, s: float):
 
 
 @torch.no_grad()
-def sample(model_fn, noise: torch.Tensor, steps: int):
-    """model_fn(x, t_tensor) -> v (already guided). Returns x_0 (latent)."""
+def sample(model_fn, noise: torch.Tensor, steps: int, start: int = 0):
+    """model_fn(x, t_tensor) -> v (already guided). Returns x_0 (latent).
+
+    start > 0 runs only steps start..steps-1 of the same grid, from x at time t_start (img2img: see
+    pipeline.img2img_start); start = 0 is the usual sampling from pure noise."""
     x = noise
     grid = time_grid(steps)
-    for i in range(steps):
+    for i in range(start, steps):
         t = torch.full((x.shape[0],), grid[i], dtype=x.dtype, device=x.device)
         x = ddim_step(x, model_fn(x, t), grid[i], grid[i + 1])
     return x

@@ -22,7 +22,7 @@ public struct NBMiniVAEDecoder: Sendable {
         let ch = Array(c.channels.reversed())
         let glyph = c.glyphConditioning ? b.input("glyph", [batch, 1, latentSize * c.downsampling, latentSize * c.downsampling]) : nil
         h = try b.conv2d(h, "decoder.conv_in", c.latentChannels, ch[0], kernel: 3, padding: 1)
-        h = try resBlock(&b, h, "decoder.mid", ch[0], ch[0])
+        h = try b.nbMiniVAEResBlock(h, "decoder.mid", ch[0], ch[0], groups: c.groups)
         for i in 0..<ch.count {
             if let glyph {
                 // Level i runs at 1/f of the image: a conv of kernel and stride f reads each f x f block of the map.
@@ -31,7 +31,7 @@ public struct NBMiniVAEDecoder: Sendable {
                                : try b.conv2d(glyph, "decoder.glyph_in.\(i)", 1, ch[i], kernel: f, stride: f, bias: false)
                 h = try b.apply("Add", [h, g])
             }
-            h = try resBlock(&b, h, "decoder.blocks.\(i)", ch[i], ch[i])
+            h = try b.nbMiniVAEResBlock(h, "decoder.blocks.\(i)", ch[i], ch[i], groups: c.groups)
             if i + 1 < ch.count {
                 let scales = b.constant(Tensor(shape: [4], floats: [1, 1, 2, 2]), "scales")
                 h = try b.apply("Resize", [h, nil, scales], ["mode": .string("nearest"), "nearest_mode": .string("floor"),
@@ -42,12 +42,5 @@ public struct NBMiniVAEDecoder: Sendable {
         h = try b.silu(try b.groupNorm(h, "decoder.norm_out", groups: c.groups, epsilon: 1e-6))
         b.output(try b.conv2d(h, "decoder.conv_out", ch[ch.count - 1], c.inChannels, kernel: 3, padding: 1))
         return b.graph
-    }
-
-    func resBlock(_ b: inout GraphBuilder, _ x: ValueID, _ p: String, _ cin: Int, _ cout: Int) throws -> ValueID {
-        var y = try b.conv2d(try b.silu(try b.groupNorm(x, "\(p).norm1", groups: config.groups, epsilon: 1e-6)), "\(p).conv1", cin, cout, kernel: 3, padding: 1)
-        y = try b.conv2d(try b.silu(try b.groupNorm(y, "\(p).norm2", groups: config.groups, epsilon: 1e-6)), "\(p).conv2", cout, cout, kernel: 3, padding: 1)
-        let skip = cin == cout ? x : try b.conv2d(x, "\(p).skip", cin, cout, kernel: 1)
-        return try b.apply("Add", [y, skip])
     }
 }

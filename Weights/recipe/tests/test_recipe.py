@@ -2,6 +2,7 @@
 
     python3 Weights/recipe/tests/test_recipe.py
 """
+import math
 import os
 import random
 import sys
@@ -178,6 +179,19 @@ def test_char_accuracy_is_one_minus_edit_distance():
     assert char_accuracy("SITTING", "KITTEN") == 1 - 3 / 6     # the textbook kitten/sitting distance, 3
     assert char_accuracy("HELLO", "HELLO") == 1.0 and char_accuracy("", "HELLO") == 0.0
     assert char_accuracy("HELO", "HEL LO") == 1 - 1 / 5 and char_accuracy("XXXXXXXXXX", "AB") == 0.0
+
+
+def test_img2img_start_rule():
+    from recipe.pipeline import img2img_start
+    z, noise = torch.randn(1, 4, 32, 32), torch.randn(1, 4, 32, 32)
+    x, k = img2img_start(z, noise, 1.0, 8)
+    assert k == 0 and x is noise                      # text-to-image exactly
+    x, k = img2img_start(z, noise, 0.0, 8)
+    assert k == 8 and x is z                          # nothing to denoise
+    x, k = img2img_start(z, noise, 0.5, 8)            # t_4 = 1/2
+    assert k == 4 and torch.allclose(x, math.cos(math.pi / 4) * z + math.sin(math.pi / 4) * noise)
+    assert img2img_start(z, noise, 0.3125, 8)[1] == 6  # 2.5 steps round half to even, as in the Swift pipeline
+    assert img2img_start(z, noise, 0.4375, 8)[1] == 4
 
 
 if __name__ == "__main__":
