@@ -33,6 +33,10 @@ public final class NBMiniPipeline: @unchecked Sendable {
         /// What v1's unconditional branch is given instead of the empty caption ("" is the recipe's
         /// unconditional text). v2 has no unconditional branch, so it must stay empty there.
         public var negativePrompt = ""
+        /// img2img: the image to start from (nil for text-to-image) and how much of the schedule re-draws
+        /// it (1 starts from pure noise, as text-to-image does; 0 returns the image through the VAE).
+        public var initImage: InitImage?
+        public var strength = 1.0
         /// Compute the text and reference keys and values once per image instead of at every step
         /// (a switch so that benchmarks can show what it buys; the result is the same).
         public var cacheConditioning = true
@@ -218,6 +222,11 @@ public final class NBMiniPipeline: @unchecked Sendable {
         var source = TorchRandomSource(seed: request.seed)
         let shape = [1, vaeConfig.latentChannels, 128 / vaeConfig.downsampling, 128 / vaeConfig.downsampling]
         var x = source.normal(count: Shape.count(shape))
+        var firstStep = 0
+        if let initImage = request.initImage {
+            guard (0...1).contains(request.strength) else { throw GraphError("strength must be between 0 and 1, got \(request.strength)") }
+            (x, firstStep) = Self.imageToImageStart(latent: try encodeLatent(initImage).floats(), noise: x, strength: request.strength, steps: steps)
+        }
         let grid = NoiseSchedule.timeGrid(steps: steps)
         // One glyph map for v2's denoiser and decoder; v1, the no-glyph baseline, gets the all-zero map,
         // which adds nothing in the decoder.
@@ -234,7 +243,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
             unconditional = try evaluator(.v1, text: empty, textMask: Tensor(shape: [1, emptyMask.count], dtype: .bool, values: emptyMask.map(UInt8.init)),
                                           references: [], perStep: [Tensor(scalar: 1)], cache: request.cacheConditioning)
         }
-        for i in 0..<steps {
+        for i in firstStep..<steps {
             let xt = Tensor(shape: shape, floats: x), t = Tensor(shape: [1], floats: [Float(grid[i])])
             var v = try conditional(xt, t).floats()
             if let unconditional {

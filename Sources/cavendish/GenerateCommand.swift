@@ -42,6 +42,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Denoising steps (default 50 for v1, 8 for v2).") var steps: Int?
     @Option(help: "Guidance scale (default 4 for v1, 3 for v2).") var guidance: Double?
     @Option(help: "v1 only: what the unconditional branch steers away from (default: the empty caption).") var negativePrompt: String = ""
+    @Option(help: ArgumentHelp("img2img: start from this image (JPEG, PNG or HEIC; centre-cropped to a square) instead of pure noise.", valueName: "IMG"))
+    var initImage: String?
+    @Option(help: "img2img: how much of the schedule re-draws the init image, 0 (keep it) to 1 (ignore it); default 0.75.")
+    var strength: Double?
     @Option(help: "NAME=IMG[,IMG...]: reference photos (JPEG, PNG or HEIC) of a person the prompt names. Repeatable, up to 5.")
     var reference: [String] = []
     @Option(help: "Strength of the reference photos (0 gives them no weight but keeps the binding; see the ablation note above).")
@@ -65,7 +69,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         var settings = GenerationSettings(preset: preset, steps: steps, guidance: guidance, refScale: refScale,
-                                          negativePrompt: negativePrompt, library: library)
+                                          negativePrompt: negativePrompt, library: library, initImage: initImage, strength: strength)
         settings.references = try Self.referenceOptions(reference)
         try settings.validate()
         guard ["auto", "bar", "json", "none"].contains(progress) else { throw CommandError("--progress must be auto, bar, json or none") }

@@ -19,6 +19,9 @@ struct GenerationSettings: Codable, Sendable {
     var references: [String: [String]] = [:]
     /// A connected photo library to take the prompt's people from (instead of `references`).
     var library: String?
+    /// img2img: the image to start from (JPEG, PNG or HEIC) and the share of the schedule that re-draws it.
+    var initImage: String?
+    var strength: Double?
 
     /// The preset, checked.
     func checkedPreset() throws -> NBMiniPipeline.Preset {
@@ -33,6 +36,10 @@ struct GenerationSettings: Codable, Sendable {
         if let guidance, !(0...30).contains(guidance) { throw CommandError("--guidance must be between 0 and 30, got \(guidance)") }
         guard (0...4).contains(refScale) else { throw CommandError("--ref-scale must be between 0 and 4, got \(refScale)") }
         if library != nil && !references.isEmpty { throw CommandError("use either --library or --reference, not both") }
+        if let strength {
+            guard initImage != nil else { throw CommandError("--strength needs --init-image (it says how much of that image to re-draw)") }
+            guard (0...1).contains(strength) else { throw CommandError("--strength must be between 0 and 1, got \(strength)") }
+        }
         if preset == .v2 && !negativePrompt.isEmpty {
             throw CommandError("--negative-prompt needs an unconditional branch, which only v1 has; add --preset v1")
         }
@@ -126,21 +133,25 @@ final class Generator {
 
     /// A reference photo from a JPEG, PNG or HEIC file (EXIF orientation applied), and the file's SHA-256.
     static func referencePhoto(_ path: String) throws -> (ReferencePhoto, String) {
+        let (image, digest) = try photo(path, role: "reference")
+        return (try ReferencePhoto(width: image.width, height: image.height, channels: 3, pixels: image.pixels, source: path), digest)
+    }
+
+    /// The pixels of a JPEG, PNG or HEIC file as displayed (EXIF orientation applied), and the file's SHA-256;
+    /// `role` names the option in messages.
+    static func photo(_ path: String, role: String) throws -> (RGBImage, String) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw CommandError("reference \(path): no such file")
+            throw CommandError("\(role) \(path): no such file")
         }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: path), attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw CommandError("reference \(path): not a regular file (reference photos must be JPEG, PNG or HEIC files)")
+            throw CommandError("\(role) \(path): not a regular file (photos must be JPEG, PNG or HEIC files)")
         }
         let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw CommandError("reference \(path): \(error.localizedDescription)") }
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw CommandError("\(role) \(path): \(error.localizedDescription)") }
         switch PhotoDecoder.decode(data) {
-        case .success(let image):
-            let photo = try ReferencePhoto(width: image.width, height: image.height, channels: 3, pixels: image.pixels, source: path)
-            return (photo, SHA256.hex(data))
-        case .failure(let failure):
-            throw CommandError("reference \(path): \(failure) (reference photos must be readable JPEG, PNG or HEIC images)")
+        case .success(let image): return (image, SHA256.hex(data))
+        case .failure(let failure): throw CommandError("\(role) \(path): \(failure) (photos must be readable JPEG, PNG or HEIC images)")
         }
     }
 
@@ -157,6 +168,13 @@ final class Generator {
         request.referenceScale = settings.refScale
         request.negativePrompt = settings.negativePrompt
         request.references = bound.photos
+        var initDigest: String?
+        if let path = settings.initImage {
+            let (image, digest) = try Self.photo(path, role: "--init-image")
+            request.initImage = try InitImage(width: image.width, height: image.height, channels: 3, pixels: image.pixels, source: path)
+            request.strength = settings.strength ?? Self.defaultStrength
+            initDigest = digest
+        }
         let started = Date()
         let result: NBMiniPipeline.Result
         do { result = try pipeline.generate(request, progress: progress, preview: preview) } catch { throw CommandError("\(error)") }
@@ -167,7 +185,8 @@ final class Generator {
             out: out, index: index, promptIndex: promptIndex, prompt: prompt, promptResolved: bound.text, negativePrompt: settings.negativePrompt,
             preset: preset.rawValue, modelSha256: digest("nb-mini-\(preset.rawValue).h5"), vaeSha256: digest("nb-mini-vae.h5"),
             refencSha256: digest("nb-mini-refenc.h5"), seed: seed, steps: result.steps, guidance: result.guidance,
-            refScale: settings.refScale, sampler: "ddim", schedule: "uniform", initImage: nil, strength: nil,
+            refScale: settings.refScale, sampler: "ddim", schedule: "uniform", initImage: settings.initImage, initImageSha256: initDigest,
+            strength: settings.initImage == nil ? nil : request.strength,
             width: result.width, height: result.height, pixelsSha256: SHA256.hex(Data(result.pixels)), seconds: Date().timeIntervalSince(started) + load, secondsLoad: load,
             secondsText: s["text"] ?? 0, secondsReferences: s["references"] ?? 0, secondsDenoise: s["denoise"] ?? 0,
             secondsDecode: s["decode"] ?? 0, references: bound.records,
@@ -175,6 +194,10 @@ final class Generator {
             libraryPhotosRead: bound.libraryPhotosRead)
         return (result, record)
     }
+
+    /// img2img's strength when none is given (diffusers' img2img default is 0.8; 0.75 keeps a little more
+    /// of the layout of a 128-pixel image).
+    static let defaultStrength = 0.75
 
     /// The PNG text chunks of an image: its provenance (the prompts only when `recordPrompt`).
     static func provenance(_ record: GenerationRecord, recordPrompt: Bool) -> [String: String] {
@@ -190,7 +213,10 @@ final class Generator {
         if !record.references.isEmpty {
             chunks["References-SHA256"] = record.references.map { "\($0.placeholder)=\($0.sha256.joined(separator: ","))" }.joined(separator: ";")
         }
-        if let strength = record.strength { chunks["Strength"] = String(strength) }
+        if let strength = record.strength, let digest = record.initImageSha256 {
+            chunks["Strength"] = String(strength)
+            chunks["Init-Image-SHA256"] = digest
+        }
         if recordPrompt {
             chunks["Prompt"] = record.prompt
             if !record.negativePrompt.isEmpty { chunks["Negative-Prompt"] = record.negativePrompt }
