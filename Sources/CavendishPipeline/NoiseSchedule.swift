@@ -27,8 +27,8 @@ public enum NoiseSchedule {
     /// and 0 at t = 0, where eq. 5 has no finite endpoint to interpolate; tying them to N keeps the first
     /// (1 -> (N-1)/N) and last (1/N -> 0) steps the uniform grid's, so that the grid refines as N grows (both
     /// ends approach the interval's) rather than leaving a fixed gap at either end. Those two points are set
-    /// exactly, not through the tan/atan round trip. With `steps` = 2 the one inner point is t = 1/2, so the
-    /// grid is the uniform one; `steps` = 1 is [1, 0].
+    /// exactly, not through the tan/atan round trip. With `steps` = 2 or 3 every inner point is one of those
+    /// two, so the grid is the uniform one; `steps` = 1 is [1, 0].
     public static func karrasTimeGrid(steps: Int, rho: Double = 7) -> [Double] {
         precondition(steps >= 1, "a time grid needs at least one step")
         let n = steps - 1   // inner points

@@ -58,7 +58,8 @@ public enum TimeSpacing: String, CaseIterable, Sendable {
 /// rather than a special case (lambda(1) is taken as exactly -inf, not log(cos(pi/2)) = log(6e-17), whose
 /// value would be an artefact of rounding). The last step goes to t = 0 where lambda = +inf: h = inf, r = 0
 /// and 1/(2r) is infinite, so it is first order as well (as in k-diffusion's `sample_dpmpp_2m`): x' = x0.
-/// Hence with 1, 2 or 3 steps DPM-Solver++(2M) is DDIM; its second-order steps start at N = 4.
+/// Hence with 1, 2 or 3 steps DPM-Solver++(2M) is DDIM (up to float32 rounding in the second step); its
+/// second-order steps start at N = 4.
 public struct Sampler: Sendable {
     /// The solver.
     public let kind: SamplerKind
