@@ -1,4 +1,4 @@
-"""Shared helpers for writing Cavendish kernel case files (see shared/KERNEL_CASES.md).
+"""Shared helpers for writing Cavendish kernel case files (see docs/KERNEL_CASES.md).
 
 One HDF5 file per case:
   root attrs  op, opset, attributes (JSON), rtol, atol, description

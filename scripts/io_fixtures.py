@@ -5,7 +5,7 @@
     python3 scripts/io_fixtures.py verify DIR  # check files the Swift tests exported to DIR
 
 Files written (all small, seeded, deterministic apart from HDF5 internals):
-  case.h5 / case.json                  h5py, in the kernel-case layout (shared/KERNEL_CASES.md), with
+  case.h5 / case.json                  h5py, in the kernel-case layout (docs/KERNEL_CASES.md), with
                                        extra datasets and attributes covering every type the reader
                                        handles; the JSON records what each dataset holds.
   tensors.safetensors / tensors.json   safetensors.torch.save_file, every supported dtype.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Seeded unit cases for Cavendish's kernels, written as case files (shared/KERNEL_CASES.md).
+"""Seeded unit cases for Cavendish's kernels, written as case files (docs/KERNEL_CASES.md).
 
 Every case's expected outputs are computed here in numpy, in float64, from the inputs exactly as
 stored (float16 / bfloat16 inputs are rounded first), then rounded to the output's storage type.

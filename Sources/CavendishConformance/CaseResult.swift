@@ -1,4 +1,4 @@
-/// The outcome of running one kernel case, in the JSON shape of shared/KERNEL_CASES.md.
+/// The outcome of running one kernel case, in the JSON shape of docs/KERNEL_CASES.md.
 public struct CaseResult: Codable, Sendable {
     /// `pass`, `fail` (ran, wrong answer), `error` (bad file, or the op threw), `unsupported`.
     public enum Status: String, Codable, Sendable { case pass, fail, error, unsupported }
@@ -28,7 +28,7 @@ public struct CaseResult: Codable, Sendable {
     }
 }
 
-/// All results of one run, in the JSON shape of shared/KERNEL_CASES.md.
+/// All results of one run, in the JSON shape of docs/KERNEL_CASES.md.
 public struct ConformanceReport: Codable, Sendable {
     /// The backend's name.
     public var backend: String

@@ -1,6 +1,6 @@
 import CavendishCore
 
-/// One operator test case: the call to make and the outputs to expect (shared/KERNEL_CASES.md).
+/// One operator test case: the call to make and the outputs to expect (docs/KERNEL_CASES.md).
 public struct KernelCase: Sendable {
     /// Where the case came from (a file path).
     public var source: String

@@ -1,7 +1,7 @@
 import CavendishCore
 import CavendishIO
 
-/// Reads a kernel case from its HDF5 file (shared/KERNEL_CASES.md).
+/// Reads a kernel case from its HDF5 file (docs/KERNEL_CASES.md).
 public enum KernelCaseFile {
     /// Loads the case at `path`; a missing or malformed file throws an error naming it.
     public static func load(_ path: String) throws -> KernelCase {

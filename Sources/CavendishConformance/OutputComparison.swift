@@ -1,6 +1,6 @@
 import CavendishCore
 
-/// The pass rule of shared/KERNEL_CASES.md: shapes equal; floats within `atol + rtol * |expected|`, NaN
+/// The pass rule of docs/KERNEL_CASES.md: shapes equal; floats within `atol + rtol * |expected|`, NaN
 /// only where NaN is expected, infinities equal; integers and bools exact.
 public struct OutputComparison: Sendable {
     /// Whether the output passes.

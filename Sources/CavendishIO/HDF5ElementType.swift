@@ -3,7 +3,7 @@ import CavendishCore
 
 /// How each Cavendish element type is laid out in an HDF5 file, and back.
 ///
-/// Files follow shared/KERNEL_CASES.md: plain numeric types are stored as themselves; bool and bfloat16,
+/// Files follow docs/KERNEL_CASES.md: plain numeric types are stored as themselves; bool and bfloat16,
 /// which HDF5 (and numpy without ml_dtypes) has no standard type for, are stored as uint8 and uint16
 /// with a string attribute `dtype` naming the real type. All calls here expect the HDF5 lock held.
 enum HDF5ElementType {

@@ -133,7 +133,7 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Reads a whole dataset into a new contiguous tensor.
     ///
-    /// Element types follow shared/KERNEL_CASES.md, including the `dtype` attribute for bool and
+    /// Element types follow docs/KERNEL_CASES.md, including the `dtype` attribute for bool and
     /// bfloat16; a shape `()` dataset becomes a rank-0 tensor. int16, uint16 and uint32 are widened
     /// to int32 or int64, which holds every value; other types throw.
     public func tensor(at datasetPath: String) throws -> Tensor {

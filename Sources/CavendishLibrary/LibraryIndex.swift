@@ -146,14 +146,15 @@ public struct PersonSummary: Sendable, Equatable, Codable {
     /// How to name them without ambiguity: `Name`, or `Name#N` when several people share the name.
     public let handle: String
 
-    /// "Sam (person, partner, 12 photos)" for error messages and listings.
+    /// "Odile Ferrand (person, family, 12 photos; in a prompt: @Odile_Ferrand)" for error messages and
+    /// listings: the name as the user wrote it first, then how a prompt names them without ambiguity.
     public var summary: String {
         var parts = [kind.rawValue]
         if let species { parts[0] = species }
         if !tag.isEmpty { parts.append("tag \(tag)") }
         if let relation { parts.append(relation.rawValue) }
         parts.append("\(photoCount) photo\(photoCount == 1 ? "" : "s")")
-        return "@\(handle.replacingOccurrences(of: " ", with: "_")) (\(parts.joined(separator: ", ")))"
+        return "\(name) (\(parts.joined(separator: ", ")); in a prompt: @\(handle.replacingOccurrences(of: " ", with: "_")))"
     }
 }
 

@@ -78,14 +78,15 @@ extension NBMiniPipeline {
     /// bit for bit; `strength` 0 is k = N, no denoising, and returns `z` itself. `strength` must be in
     /// 0...1 and `steps` at least 1 (callers validate user input; this traps), and `z` and `eps` must have
     /// the same length. The mix is computed in float32, as PyTorch computes `a * z + s * eps`.
-    public static func imageToImageStart(latent z: [Float], noise eps: [Float], strength: Double, steps: Int) -> (x: [Float], firstStep: Int) {
+    public static func imageToImageStart(latent z: [Float], noise eps: [Float], strength: Double, steps: Int,
+                                         grid: [Double]? = nil) -> (x: [Float], firstStep: Int) {
         precondition((0...1).contains(strength), "img2img strength \(strength) is outside 0...1")
         precondition(steps >= 1, "img2img needs at least one step, not \(steps)")
         precondition(z.count == eps.count, "latent (\(z.count)) and noise (\(eps.count)) differ in size")
         let k = steps - Int((Double(steps) * strength).rounded(.toNearestOrEven))
         if k == 0 { return (eps, 0) }
         if k == steps { return (z, steps) }
-        let t = NoiseSchedule.timeGrid(steps: steps)[k]
+        let t = (grid ?? NoiseSchedule.timeGrid(steps: steps))[k]
         let a = Float(cos(0.5 * .pi * t)), s = Float(sin(0.5 * .pi * t))
         var x = [Float](repeating: 0, count: z.count)
         for i in 0..<z.count {

@@ -37,6 +37,10 @@ public final class NBMiniPipeline: @unchecked Sendable {
         /// it (1 starts from pure noise, as text-to-image does; 0 returns the image through the VAE).
         public var initImage: InitImage?
         public var strength = 1.0
+        /// The solver and the spacing of its time grid (DDIM on the uniform grid is what both presets were
+        /// trained and distilled for).
+        public var sampler = SamplerKind.ddim
+        public var spacing = TimeSpacing.uniform
         /// Compute the text and reference keys and values once per image instead of at every step
         /// (a switch so that benchmarks can show what it buys; the result is the same).
         public var cacheConditioning = true
@@ -222,12 +226,14 @@ public final class NBMiniPipeline: @unchecked Sendable {
         var source = TorchRandomSource(seed: request.seed)
         let shape = [1, vaeConfig.latentChannels, 128 / vaeConfig.downsampling, 128 / vaeConfig.downsampling]
         var x = source.normal(count: Shape.count(shape))
+        var sampler = Sampler(kind: request.sampler, spacing: request.spacing, steps: steps)
+        let grid = sampler.grid
         var firstStep = 0
         if let initImage = request.initImage {
             guard (0...1).contains(request.strength) else { throw GraphError("strength must be between 0 and 1, got \(request.strength)") }
-            (x, firstStep) = Self.imageToImageStart(latent: try encodeLatent(initImage).floats(), noise: x, strength: request.strength, steps: steps)
+            (x, firstStep) = Self.imageToImageStart(latent: try encodeLatent(initImage).floats(), noise: x, strength: request.strength,
+                                                    steps: steps, grid: grid)
         }
-        let grid = NoiseSchedule.timeGrid(steps: steps)
         // One glyph map for v2's denoiser and decoder; v1, the no-glyph baseline, gets the all-zero map,
         // which adds nothing in the decoder.
         let glyphMap = try glyphMap(preset == .v1 ? "" : GlyphRenderer.quotedText(request.prompt))
@@ -255,7 +261,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
                 let a = Float(cos(0.5 * .pi * grid[i])), s = Float(sin(0.5 * .pi * grid[i]))
                 try preview(i + 1, Tensor(shape: shape, floats: zip(x, v).map { a * $0 - s * $1 }))
             }
-            x = NoiseSchedule.ddimStep(x, v, from: grid[i], to: grid[i + 1])
+            x = sampler.step(x: x, v: v, index: i)
             progress(i + 1, steps)
         }
         seconds["denoise"] = Date().timeIntervalSince(t0)

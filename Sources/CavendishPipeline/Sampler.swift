@@ -84,12 +84,13 @@ public struct Sampler: Sendable {
     }
 
     /// One step from grid[i] to grid[i + 1]: `x` is the latent at grid[i] and `v` the model's (guided)
-    /// v-prediction at (x, grid[i]). Steps must come in order; i = 0 resets the sampler's memory.
+    /// v-prediction at (x, grid[i]). Steps must come in order; i = 0 resets the sampler's memory. A fresh
+    /// sampler's first step may be any i (img2img starts part-way down the grid), and is first order.
     public mutating func step(x: [Float], v: [Float], index i: Int) -> [Float] {
         precondition(i >= 0 && i < steps, "step \(i) is outside 0..<\(steps)")
-        precondition(i == 0 || i == nextIndex, "steps must come in order: expected \(nextIndex), got \(i)")
+        precondition(i == 0 || nextIndex == 0 || i == nextIndex, "steps must come in order: expected \(nextIndex), got \(i)")
         precondition(x.count == v.count, "x has \(x.count) values, v \(v.count)")
-        if i == 0 { previousX0 = nil; previousH = .infinity }
+        if i == 0 || nextIndex == 0 { previousX0 = nil; previousH = .infinity }
         nextIndex = i + 1
         let t = grid[i], next = grid[i + 1]
         switch kind {

@@ -3,7 +3,7 @@ import Foundation
 
 /// A TPU-like chip as the simulator sees it: matrix units, vector unit, on-chip memory and HBM.
 ///
-/// Presets come from `shared/TPU_FACTS.md` (Google Cloud TPU documentation, `jax/_src/tpu_info.py`, the
+/// Presets come from `docs/TPU_FACTS.md` (Google Cloud TPU documentation, `jax/_src/tpu_info.py`, the
 /// scaling book). Where a figure is derived rather than published, `notes` says so. Custom chips load
 /// from JSON with the same field names.
 public struct ChipSpec: Codable, Sendable, Equatable {
@@ -92,8 +92,11 @@ public struct ChipSpec: Codable, Sendable, Equatable {
             do {
                 let data = try Data(contentsOf: URL(fileURLWithPath: nameOrPath))
                 // A chip object, or a one-chip array as `simulate hw --list --json` prints them.
-                let chip = try (try? JSONDecoder().decode([ChipSpec].self, from: data)).flatMap { $0.count == 1 ? $0[0] : nil }
-                    ?? JSONDecoder().decode(ChipSpec.self, from: data)
+                // snake_case (what `simulate hw --json` prints) and the camelCase of older chip files both read.
+                let decoder = JSONDecoder()
+                decoder.keyDecodingStrategy = .convertFromSnakeCase
+                let chip = try (try? decoder.decode([ChipSpec].self, from: data)).flatMap { $0.count == 1 ? $0[0] : nil }
+                    ?? decoder.decode(ChipSpec.self, from: data)
                 try chip.validate()
                 return chip
             } catch let e as SimulatorError { throw e } catch {

@@ -111,7 +111,8 @@ struct BenchCommand: ParsableCommand {
                 "dit_v2_step_ms_by_op": profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds }, "peers": peers, "ratio_ours_over_peer": ratios,
             ]
             if json {
-                print(String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+                let text = String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self)
+                print(JSONOutput.roundingFractions(text))
                 return
             }
             print("machine: \(machine.cpu), \(machine.threads) threads, OpenBLAS \(machine.openblasCore) (OPENBLAS_CORETYPE=\(machine.openblasCoretypeEnv))")

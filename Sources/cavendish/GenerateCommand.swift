@@ -12,12 +12,31 @@ struct GenerateCommand: ParsableCommand {
         commandName: "generate",
         abstract: "Generate a 128x128 image with NB-mini (v2 by default), optionally with people from reference photos.",
         discussion: """
-        People in the prompt are bound to reference photos with --reference NAME=IMG[,IMG...] (1 to 4 photos, up to 5 \
-        people). NAME is a word the prompt uses ("alice") or a placeholder (p1 for <p1>). Text in double quotes is \
-        rendered by v2's text module ("a sign that says \\"HELLO\\"").
+        People in the prompt are bound to reference photos with --reference NAME=IMG[,IMG...] (1 to 4 JPEG, PNG or \
+        HEIC photos, up to 5 people). NAME is a word the prompt uses ("bean") or a placeholder (p1 for <p1>). Text \
+        in double quotes is rendered by v2's text module ("a sign that says \\"HELLO\\"").
 
-          cavendish generate --prompt 'a claymation scene of bean the dog at the beach holding a sign that says "HELLO"' \\
-              --reference bean=Weights/demo-library/Phone/IMG_3000.png --seed 7 --out bean.png
+          cavendish generate --seed 7 --out bean.png \\
+            --prompt 'a claymation of bean the dog with a sign that says "HI"' \\
+            --reference bean=Weights/demo-library/Phone/IMG_3000.png
+
+        Many images from one loaded model: a seed range or list, a count, or a JSON Lines prompt file; with \
+        several images --out is a pattern, and --contact-sheet puts them on one labelled sheet.
+
+          cavendish generate --prompt 'a dog in the snow' --seeds 1-4 \\
+            --out 'dog-{seed}.png' --contact-sheet dogs.png
+          cavendish generate --prompt 'a cat in a kitchen' --seed -1 --count 2 \\
+            --out 'cat-{index}.png' --json
+
+        v1 (the baseline) takes a negative prompt and the solvers ddim, euler and dpmpp-2m on a uniform or \
+        karras grid; img2img starts from a picture (--strength 1 ignores it, 0 keeps it):
+
+          cavendish generate --prompt 'a dog in the snow' --preset v1 --steps 20 \\
+            --sampler dpmpp-2m --schedule karras --seed 3 --out v1-dog.png \\
+            --negative-prompt 'a blurry photo'
+          cavendish generate --prompt 'a watercolour of a dog in the snow' \\
+            --init-image dog-1.png --strength 0.6 --seed 3 --out painted.png \\
+            --preview steps
 
         Ablation baselines: --ref-scale 0 gives the references no weight (neither their attention nor v2's \
         appearance map) but keeps the binding: the name still becomes <p1> in the text, and v2's layout still \
@@ -25,9 +44,10 @@ struct GenerateCommand: ParsableCommand {
         personalization", and --ref-scale 0 for "the same prompt and layout, no identity". Compare v1 with v2 \
         at the same seed: --preset v1 is the no-glyph, 50-step baseline.
 
-        The same seed, preset and machine give the same bytes. The PNG records its provenance in text chunks \
-        (generator, model and weights SHA-256, preset, seed, steps, an AI-generated marker); the prompt only with \
-        --record-prompt. An existing file is never replaced without --force.
+        The same seed, settings and weights give the same bytes on any thread count (--json's pixels_sha256 says \
+        which). The PNG records its provenance in text chunks (generator, model SHA-256, preset, seed, steps, \
+        guidance, ref scale, sampler, the references' and init image's SHA-256, an AI-generated marker); the \
+        prompt only with --record-prompt. An existing file is never replaced without --force.
         """
     )
 
@@ -41,6 +61,10 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Images per prompt, at consecutive seeds from --seed.") var count: Int?
     @Option(help: "Denoising steps (default 50 for v1, 8 for v2).") var steps: Int?
     @Option(help: "Guidance scale (default 4 for v1, 3 for v2).") var guidance: Double?
+    @Option(help: "Solver: ddim (both presets' default), euler (first order in t) or dpmpp-2m (DPM-Solver++(2M), second order). v2 was distilled on 8 uniform DDIM steps; other choices there are an ablation.")
+    var sampler: String = "ddim"
+    @Option(help: "Time spacing of the steps: uniform (the default) or karras (Karras et al.'s rho = 7, finer near the image).")
+    var schedule: String = "uniform"
     @Option(help: "v1 only: what the unconditional branch steers away from (default: the empty caption).") var negativePrompt: String = ""
     @Option(help: ArgumentHelp("img2img: start from this image (JPEG, PNG or HEIC; centre-cropped to a square) instead of pure noise.", valueName: "IMG"))
     var initImage: String?
@@ -69,7 +93,8 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         var settings = GenerationSettings(preset: preset, steps: steps, guidance: guidance, refScale: refScale,
-                                          negativePrompt: negativePrompt, library: library, initImage: initImage, strength: strength)
+                                          negativePrompt: negativePrompt, library: library, initImage: initImage, strength: strength,
+                                          sampler: sampler, schedule: schedule)
         settings.references = try Self.referenceOptions(reference)
         try settings.validate()
         guard ["auto", "bar", "json", "none"].contains(progress) else { throw CommandError("--progress must be auto, bar, json or none") }

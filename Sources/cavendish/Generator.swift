@@ -22,6 +22,19 @@ struct GenerationSettings: Codable, Sendable {
     /// img2img: the image to start from (JPEG, PNG or HEIC) and the share of the schedule that re-draws it.
     var initImage: String?
     var strength: Double?
+    /// The solver and its time spacing (`ddim`, `euler`, `dpmpp-2m`; `uniform`, `karras`).
+    var sampler = "ddim", schedule = "uniform"
+
+    /// The sampler and spacing, checked.
+    func checkedSampler() throws -> (SamplerKind, TimeSpacing) {
+        guard let kind = SamplerKind(rawValue: sampler) else {
+            throw CommandError("--sampler must be one of \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", ")), got \(sampler)")
+        }
+        guard let spacing = TimeSpacing(rawValue: schedule) else {
+            throw CommandError("--schedule must be one of \(TimeSpacing.allCases.map(\.rawValue).joined(separator: ", ")), got \(schedule)")
+        }
+        return (kind, spacing)
+    }
 
     /// The preset, checked.
     func checkedPreset() throws -> NBMiniPipeline.Preset {
@@ -32,6 +45,7 @@ struct GenerationSettings: Codable, Sendable {
     /// Every range check of the settings, with the message that says what to change.
     func validate() throws {
         let preset = try checkedPreset()
+        _ = try checkedSampler()
         if let steps, !(1...200).contains(steps) { throw CommandError("--steps must be between 1 and 200, got \(steps)") }
         if let guidance, !(0...30).contains(guidance) { throw CommandError("--guidance must be between 0 and 30, got \(guidance)") }
         guard (0...4).contains(refScale) else { throw CommandError("--ref-scale must be between 0 and 4, got \(refScale)") }
@@ -167,6 +181,7 @@ final class Generator {
         request.guidance = settings.guidance
         request.referenceScale = settings.refScale
         request.negativePrompt = settings.negativePrompt
+        (request.sampler, request.spacing) = try settings.checkedSampler()
         request.references = bound.photos
         var initDigest: String?
         if let path = settings.initImage {
@@ -185,7 +200,7 @@ final class Generator {
             out: out, index: index, promptIndex: promptIndex, prompt: prompt, promptResolved: bound.text, negativePrompt: settings.negativePrompt,
             preset: preset.rawValue, modelSha256: digest("nb-mini-\(preset.rawValue).h5"), vaeSha256: digest("nb-mini-vae.h5"),
             refencSha256: digest("nb-mini-refenc.h5"), seed: seed, steps: result.steps, guidance: result.guidance,
-            refScale: settings.refScale, sampler: "ddim", schedule: "uniform", initImage: settings.initImage, initImageSha256: initDigest,
+            refScale: settings.refScale, sampler: request.sampler.rawValue, schedule: request.spacing.rawValue, initImage: settings.initImage, initImageSha256: initDigest,
             strength: settings.initImage == nil ? nil : request.strength,
             width: result.width, height: result.height, pixelsSha256: SHA256.hex(Data(result.pixels)), seconds: Date().timeIntervalSince(started) + load, secondsLoad: load,
             secondsText: s["text"] ?? 0, secondsReferences: s["references"] ?? 0, secondsDenoise: s["denoise"] ?? 0,

@@ -16,7 +16,7 @@ struct KernelsCommand: ParsableCommand {
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Run kernel case files (HDF5, shared/KERNEL_CASES.md format) and judge the outputs.",
+            abstract: "Run kernel case files (HDF5, docs/KERNEL_CASES.md format) and judge the outputs.",
             discussion: """
             PATH is a case file or a folder searched recursively for *.h5. Each case names an ONNX operator, its \
             attributes, inputs and expected outputs; an output passes when |actual - expected| <= atol + rtol*|expected| \
@@ -40,7 +40,7 @@ struct KernelsCommand: ParsableCommand {
         @Option(help: "With --backend tpusim: the chip whose tiling runs (default: a toy 8x8 chip with 32 KiB VMEM, so cases split into many blocks).")
         var hw: String?
 
-        @Flag(help: "Print one JSON object (the format of shared/KERNEL_CASES.md) instead of a table.")
+        @Flag(help: "Print one JSON object (the format of docs/KERNEL_CASES.md) instead of a table.")
         var json = false
 
         @Flag(help: "With the table, list passing cases too (by default only the others).")
@@ -71,9 +71,7 @@ struct KernelsCommand: ParsableCommand {
             bar.finish()
             let report = ConformanceReport(backend: chosen.name, results: results)
             if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                try JSONOutput.print(report, pretty: true)
             } else {
                 printTable(report)
             }
@@ -155,9 +153,7 @@ struct KernelsCommand: ParsableCommand {
             bar.finish()
             if json {
                 struct Output: Encodable { let machine: MachineInfo; let results: [KernelMeasurement] }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                print(String(decoding: try encoder.encode(Output(machine: machine, results: results)), as: UTF8.self))
+                try JSONOutput.print(Output(machine: machine, results: results), pretty: true)
                 return
             }
             print("machine: \(machine.cpu), \(machine.cores) cores, \(machine.threads) threads, OpenBLAS core \(machine.openblasCore)")

@@ -36,10 +36,7 @@ struct LibraryCommand: ParsableCommand {
     }
 
     static func printJSON<T: Encodable>(_ value: T) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+        try JSONOutput.print(value, pretty: true)
     }
 
     struct LibraryOption: ParsableArguments {

@@ -16,6 +16,7 @@ struct ServeCommand: ParsableCommand {
 
           {"id": 1, "prompt": "a dog in the snow", "seeds": [1, 2], "preset": "v2", "steps": 8, "guidance": 3,
            "ref_scale": 1, "negative_prompt": "", "references": {"bean": ["bean-1.jpg"]}, "library": null,
+           "sampler": "ddim", "schedule": "uniform", "init_image": null, "strength": null,
            "out": "dog-{seed}.png", "return_pixels": true}
 
         Only "prompt" is required ("seed": N or "seeds": [...]; none draws a fresh one). Each image answers
@@ -23,7 +24,8 @@ struct ServeCommand: ParsableCommand {
         row-major, base64), then {"event": "done", "id": 1}; a bad request answers {"event": "error", "id": 1,
         "message": "..."} and the server goes on. End of input ends the server.
 
-          printf '{"prompt": "a dog in the snow", "seed": 3, "out": "dog.png", "return_pixels": false}\\n' | cavendish serve
+          echo '{"prompt": "a dog", "seed": 3, "out": "dog.png"}' \\
+            | cavendish serve --presets v2
         """
     )
 
@@ -44,6 +46,10 @@ struct ServeCommand: ParsableCommand {
         var negativePrompt: String?
         var references: [String: [String]]?
         var library: String?
+        var sampler: String?
+        var schedule: String?
+        var initImage: String?
+        var strength: Double?
         var out: String?
         var returnPixels: Bool?
     }
@@ -103,7 +109,8 @@ struct ServeCommand: ParsableCommand {
         let settings = GenerationSettings(preset: request.preset ?? (loaded.contains(.v2) ? "v2" : "v1"), steps: request.steps,
                                           guidance: request.guidance, refScale: request.refScale ?? 1,
                                           negativePrompt: request.negativePrompt ?? "", references: request.references ?? [:],
-                                          library: request.library)
+                                          library: request.library, initImage: request.initImage, strength: request.strength,
+                                          sampler: request.sampler ?? "ddim", schedule: request.schedule ?? "uniform")
         try settings.validate()
         guard loaded.contains(try settings.checkedPreset()) else { throw CommandError("preset \(settings.preset) is not loaded (serve --presets)") }
         let seeds: [UInt64]

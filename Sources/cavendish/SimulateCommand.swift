@@ -32,11 +32,8 @@ struct SimulateCommand: ParsableCommand {
             let chips = try hw.map { [try ChipSpec.load($0)] } ?? ChipSpec.presets
             guard list || hw != nil else { throw CommandError("pass --list, or --hw NAME to show one chip") }
             if json {
-                let e = JSONEncoder()
-                e.outputFormatting = [.prettyPrinted, .sortedKeys]
                 // One chip prints as the object a chip file holds (so `--hw FILE` reads it back), the list as an array.
-                let data = list ? try e.encode(chips) : try e.encode(chips[0])
-                print(String(decoding: data, as: UTF8.self))
+                if list { try JSONOutput.print(chips, pretty: true) } else { try JSONOutput.print(chips[0], pretty: true) }
                 return
             }
             print("chip    cores x units x array   clock      bf16 TFLOP/s  int8 TOP/s  HBM GB/s  VMEM/core")
@@ -93,7 +90,7 @@ struct SimulateCommand: ParsableCommand {
                           "hbm_bytes": report.hbmBytes]
             }
             if json {
-                print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys, .prettyPrinted]), as: UTF8.self))
+                try JSONOutput.print(result, pretty: true)
             } else {
                 print(result.keys.sorted().map { "\($0): \(result[$0]!)" }.joined(separator: "\n"))
             }
@@ -171,9 +168,7 @@ struct SimulateCommand: ParsableCommand {
                                   return Stage(label: $0.0.label, runs: $0.0.runs, seconds_per_run: $0.1.seconds,
                                                memory_plan_bytes: plan.arenaBytes, memory_naive_bytes: plan.naiveBytes, report: $0.1)
                               })
-                let e = JSONEncoder()
-                e.outputFormatting = [.sortedKeys]
-                print(String(decoding: try e.encode(out), as: UTF8.self))
+                try JSONOutput.print(out)
                 return
             }
             print("\(name) on \(chip.name), \(dtype), \(steps) steps\(guidance ? " with guidance" : ""), batch \(batch), fusion \(noFusion ? "off" : "on")")

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// Simulated SDXL (diffusers' base config, shape-only) at 1024x1024, bf16, 20 steps with classifier-free
-/// guidance plus one VAE decode, against the published per-chip figures in shared/TPU_FACTS.md:
+/// guidance plus one VAE decode, against the published per-chip figures in docs/TPU_FACTS.md:
 /// MLPerf Inference v4.1 (v5e: 2.28 s per image) and the JAX/Hugging Face blog (v4: 2.16 s per image).
 struct PublishedResultsTests {
     static let pipeline = try! ModelCatalog.pipeline("sdxl-unet", resolution: 1024, steps: 20, guidance: true, batch: 1, dtype: .bfloat16)

@@ -92,7 +92,7 @@ def main(argv=None):
             out = os.path.join(tmp, f"auto-{it['n']}-{it['i']}.png")
             js = json.loads(run([a.cavendish, "generate", "--library", a.library, "--prompt", it["prompt"], "--preset", "v2",
                                  "--seed", str(it["seed"]), "--out", out, "--json"], env))
-            resolved = {r["placeholder"]: r["name"] for r in js["resolved"]}
+            resolved = {"<" + r["placeholder"] + ">": r["name"] for r in js["references"]}
             expect = {f"<p{k + 1}>": m for k, m in enumerate(it["names"])}
             if resolved != expect:
                 raise SystemExit(f"the library resolved {it['prompt']!r} to {resolved}, expected {expect}")
