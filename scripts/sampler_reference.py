@@ -3,8 +3,9 @@
 
 Written from the papers, not from the Swift code, so that the two can disagree:
 - DDIM (Song et al. 2021, eta = 0) for v-prediction: x0 = a x - s v, eps = s x + a v, x' = a' x0 + s' eps.
-- Euler on the probability-flow ODE in Karras et al. (2022)'s variables: x~ = x / alpha, sigma~ = sigma / alpha,
-  dx~/dsigma~ = (x~ - D) / sigma~, one Euler step in sigma~.
+- Euler: the explicit Euler method on the probability-flow ODE in t itself, dx/dt = (pi / 2) v (for this schedule
+  x = alpha x0 + sigma eps gives dx/dt = (pi / 2)(alpha eps - sigma x0) = (pi / 2) v), x' = x + (t' - t)(pi / 2) v:
+  the first-order solver of rectified-flow / flow-matching samplers. Well defined at t = 1 (no special first step).
 - DPM-Solver++(2M) (Lu et al. 2022, Algorithm 2), here in k-diffusion's variance-exploding form
   (x~ and lambda = -log sigma~), where the Swift side uses the paper's variance-preserving form.
 - Karras time spacing: k-diffusion's get_sigmas_karras, rho = 7.
@@ -19,9 +20,14 @@ E[eps | x_t] = sigma (x_t - alpha mu) / q, and v = alpha E[eps] - sigma E[x0]. I
 closed-form solution x(t) = alpha mu + sqrt(q) z for noise z at t = 1, so x(0) = mu + s z; the script checks that
 against RK4 on dx/dt = (pi / 2) v (for this schedule d(alpha x0 + sigma eps)/dt = (pi / 2) v).
 
-Two identities are checked rather than assumed:
-- Euler in (x~, sigma~) with D is DDIM (x~' = D + sigma~' (x~ - D) / sigma~ is x' = a' x0 + s' eps). The two are
-  computed separately here and must agree to 1e-12; they differ in Swift only in float32 rounding.
+Checked rather than assumed:
+- Euler in Karras et al. (2022)'s variables (x~ = x / alpha, sigma~ = sigma / alpha, dx~/dsigma~ = (x~ - D) / sigma~,
+  one Euler step in sigma~; k-diffusion's sample_euler) is DDIM (x~' = D + sigma~' (x~ - D) / sigma~ is
+  x' = a' x0 + s' eps). The two are computed separately here and must agree to 1e-12; that is why the Swift side
+  has no separate sampler for it (its `ddim` is that Euler) and why `euler` is the Euler method in t instead.
+- Euler in t is not DDIM: its trajectory differs from DDIM's by far more than rounding (> 1e-3 at every N;
+  0.29 uniform and 0.31 Karras at N = 8), and it is first order: its error vs the closed form falls by about
+  25/8 = 3.1 from N = 8 to N = 25 (3.24 uniform; 2.29 Karras, whose largest step in t shrinks only 2.2x).
 - DPM-Solver++'s first-order step is DDIM as well.
 
 Fixture: noise z (float32-representable values, so that Swift starts from the same vector), mu, s; per case
@@ -109,6 +115,16 @@ def run_ddim(model, z, grid):
 
 
 def run_euler(model, z, grid):
+    """Explicit Euler on dx/dt = (pi / 2) v(x, t), stepping in t from grid[i] to grid[i + 1]."""
+    x, out = z.copy(), []
+    for t, t_next in zip(grid[:-1], grid[1:]):
+        x = x + (t_next - t) * 0.5 * math.pi * model.v(x, t)
+        out.append(x.copy())
+    return out
+
+
+def run_euler_edm(model, z, grid):
+    """k-diffusion's sample_euler in x~ = x / alpha, sigma~ = sigma / alpha; only to check that it is DDIM."""
     x, out = z.copy(), []
     for t, t_next in zip(grid[:-1], grid[1:]):
         a, g = alpha_sigma(t)
@@ -198,10 +214,20 @@ def main() -> None:
     by = {(c["sampler"], c["spacing"], c["steps"]): c for c in cases}
     for spacing in SPACINGS:
         for n in STEPS:
-            d, e = by[("ddim", spacing, n)]["trajectory"], by[("euler", spacing, n)]["trajectory"]
-            gap = max(abs(p - q) for xs, ys in zip(d, e) for p, q in zip(xs, ys))
+            grid = GRIDS[spacing](n)
+            d = by[("ddim", spacing, n)]["trajectory"]
+            edm = run_euler_edm(model, z, grid)
+            gap = max(abs(p - q) for xs, ys in zip(d, edm) for p, q in zip(xs, ys))
             assert gap < 1e-12, f"Euler (x~, sigma~) should be DDIM: {spacing} {n}: {gap}"
+            e = by[("euler", spacing, n)]["trajectory"]
+            gap = max(abs(p - q) for xs, ys in zip(d, e) for p, q in zip(xs, ys))
+            assert gap > 1e-3, f"Euler in t should not be DDIM: {spacing} {n}: {gap}"
             assert by[("dpmpp-2m", spacing, n)]["trajectory"][0] == d[0]
+        e = [by[("euler", spacing, n)]["max_abs_error_vs_exact"] for n in STEPS]
+        assert all(p > q for p, q in zip(e, e[1:])), f"Euler in t should converge: {spacing} {e}"
+        ratio = e[STEPS.index(8)] / e[STEPS.index(25)]
+        assert 2.0 < ratio < 5.0, f"Euler in t should be first order: {spacing} N=8/N=25 error ratio {ratio}"
+        print(f"euler/{spacing}: error(N=8) / error(N=25) = {ratio:.3f} (first order: 25/8 = 3.125)")
     table = {f"{k[0]}/{k[1]}": [by[(k[0], k[1], n)]["max_abs_error_vs_exact"] for n in STEPS]
              for k in by if k[2] == STEPS[0]}
     for k, v in table.items():

@@ -4,8 +4,9 @@ import Foundation
 public enum SamplerKind: String, CaseIterable, Sendable {
     /// DDIM (eta = 0), the recipe's sampler and what NB-mini v1 and v2 were trained and distilled against.
     case ddim
-    /// Euler on the probability-flow ODE in Karras et al.'s variables. Algebraically the same update as DDIM
-    /// (see `Sampler`); only its float32 rounding differs.
+    /// The explicit Euler method on the probability-flow ODE in t, dx/dt = (pi / 2) v: the first-order solver
+    /// of rectified-flow / flow-matching samplers (see `Sampler`). Not DDIM, which is Euler in Karras et al.'s
+    /// variables instead.
     case euler
     /// DPM-Solver++(2M) (Lu et al. 2022): second order from one model evaluation per step, by reusing the
     /// previous step's x0.
@@ -33,14 +34,20 @@ public enum TimeSpacing: String, CaseIterable, Sendable {
 /// **DDIM**: x' = a' x0 + s' eps; `NoiseSchedule.ddimStep` unchanged, so DDIM on the uniform grid is bit
 /// for bit the pipeline's sampler.
 ///
-/// **Euler** in x~ = x / a and sigma~ = s / a, where the probability-flow ODE is dx~/dsigma~ = (x~ - x0) / sigma~
-/// (Karras et al. 2022, eq. 3 with their s(t) = 1/a): d = (x~ - x0) / sigma~, x~' = x~ + (sigma~' - sigma~) d,
-/// x' = a' x~'. Since (x~ - x0) / sigma~ = (x - a x0) / s = eps, x~' = x0 + sigma~' eps and x' = a' x0 + s' eps:
-/// the Euler step in these variables *is* DDIM, in exact arithmetic (Karras et al. note this too). At t = 1,
-/// a = 0 and sigma~ is infinite, so x~ = x / a is not usable there: the step from t = 1 takes the limit,
-/// which is the DDIM form (exact as written, no a in a denominator). Every later step is computed in x~
-/// as above. For a first-order solver that differs from DDIM, Euler in t itself (for this schedule
-/// dx/dt = (pi / 2) v) would be the candidate.
+/// **Euler** is the explicit Euler method on the probability-flow ODE in t itself. For a fixed pair (x0, eps),
+/// x = a x0 + s eps with da/dt = -(pi / 2) s and ds/dt = (pi / 2) a moves at
+///     dx/dt = (pi / 2)(a eps - s x0) = (pi / 2) v,
+/// and the probability-flow ODE's velocity at x is that velocity's mean given x, (pi / 2) E[v | x], which
+/// is what the v-prediction model outputs: for this schedule v is the ODE's velocity up to the constant
+/// pi / 2. One step is
+///     x' = x + (t' - t) (pi / 2) v,
+/// the explicit first-order solver of rectified-flow / flow-matching samplers. It needs no a, s or x0, so it
+/// is well defined at t = 1 (no special first step); its global error is O(largest step in t).
+/// Why `ddim` stands for k-diffusion's Euler: Euler in x~ = x / a and sigma~ = s / a, where the ODE is
+/// dx~/dsigma~ = (x~ - x0) / sigma~ (Karras et al. 2022, eq. 3 with their s(t) = 1/a), steps
+/// x~' = x~ + (sigma~' - sigma~)(x~ - x0) / sigma~; since (x~ - x0) / sigma~ = (x - a x0) / s = eps, that is
+/// x~' = x0 + sigma~' eps, i.e. x' = a' x0 + s' eps: DDIM, in exact arithmetic (Karras et al. note this too).
+/// A separate sampler for it would only differ from `ddim` in float32 rounding.
 ///
 /// **DPM-Solver++(2M)** (Lu et al. 2022, Algorithm 2), in lambda = log(a / s), the half log-SNR, which
 /// increases from -inf at t = 1 to +inf at t = 0. With the data prediction x0(lambda), the exact
@@ -111,19 +118,9 @@ public struct Sampler: Sendable {
     }
 
     private func euler(_ x: [Float], _ v: [Float], from t: Double, to next: Double) -> [Float] {
-        // sigma~ is infinite at t = 1; the DDIM form is the step's limit there.
-        guard t < 1 else { return NoiseSchedule.ddimStep(x, v, from: t, to: next) }
-        let a = cos(0.5 * .pi * t), s = sin(0.5 * .pi * t)
-        let a2 = cos(0.5 * .pi * next), s2 = sin(0.5 * .pi * next)
-        let af = Float(a), sf = Float(s), inv = Float(1 / a)
-        let sigma = Float(s / a), dSigma = Float(s2 / a2 - s / a), a2f = Float(a2)
+        let c = Float((next - t) * 0.5 * .pi)   // negative: t decreases
         var out = [Float](repeating: 0, count: x.count)
-        for j in 0..<x.count {
-            let x0 = af * x[j] - sf * v[j]
-            let xt = x[j] * inv
-            let d = (xt - x0) / sigma
-            out[j] = a2f * (xt + dSigma * d)
-        }
+        for j in 0..<x.count { out[j] = x[j] + c * v[j] }
         return out
     }
 
