@@ -9,8 +9,9 @@ struct Cavendish: ParsableCommand {
         discussion: """
         Cavendish runs a tensor runtime with a CPU backend (OpenBLAS, HDF5, libpng). Start with:
 
-          cavendish kernels check Tests/Fixtures/onnx-node    # ONNX conformance of the CPU kernels
-          cavendish kernels bench                             # kernel speed as ratios to sgemm / memcpy
+          cavendish kernels check Tests/Fixtures/onnx-node   # the CPU kernels' ONNX conformance
+          cavendish generate --prompt 'a dog holding a sign that says "HI"' --seed 1
+          cavendish simulate model nb-mini-v2 --hw v5e        # what it would cost on a TPU
 
         Each subcommand has its own --help.
         """,

@@ -12,13 +12,17 @@ struct LibraryCommand: ParsableCommand {
         embeddings) and the consent itself live in the Cavendish data folder ($CAVENDISH_DATA_HOME, else \
         $XDG_DATA_HOME/cavendish, else ~/.local/share/cavendish), never in the library; `disconnect` deletes it all.
 
-          cavendish library connect ~/Pictures/Takeout            # asks for your agreement (or --consent)
-          cavendish library scan ~/Pictures/Takeout
-          cavendish library set-me "Ava Hart"
-          cavendish library relate Biscuit --as pet --species dog
+          cavendish library connect Weights/demo-library --consent
+          cavendish library scan Weights/demo-library
+          cavendish library set-me Maya
+          cavendish library relate Bean --as pet --species dog
           cavendish library people
-          cavendish library resolve ~/Pictures/Takeout --prompt "me and my dog at the beach"
+          cavendish library resolve --prompt "me and my dog at the beach"
           cavendish library audit
+          cavendish library disconnect Weights/demo-library
+
+        connect asks for your agreement unless --consent says you give it; use your own folder \
+        (~/Pictures/Takeout) in place of the demo library.
         """,
         subcommands: [Connect.self, Disconnect.self, Scan.self, People.self, Pin.self, Exclude.self, SetMe.self, Relate.self,
                       Forget.self, Resolve.self, Audit.self]
@@ -215,7 +219,7 @@ struct LibraryCommand: ParsableCommand {
             Understood: me, my family, my partner/wife/husband, my kids/children, my dog/cat/pet(s), my friends, plain \
             names, @Name, @Name#2 and @First_Last. At most 5 subjects (what Nano Banana 2 keeps consistent).
             """)
-        @Argument(help: "The library folder.") var path: String
+        @Argument(help: "The library folder (default: the only connected one).") var path: String?
         @Option(help: "The prompt.") var prompt: String
         @Flag(help: "Print JSON.") var json = false
         func run() throws {
