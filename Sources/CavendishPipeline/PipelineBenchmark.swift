@@ -4,20 +4,25 @@ import Foundation
 /// Component timings of a loaded pipeline, on the inputs the peers' benchmark script uses: one denoiser
 /// evaluation at batch 1 (48 text tokens, one person's 8 reference tokens) and one VAE decode.
 public struct PipelineBenchmark: Sendable {
-    /// Seeded denoiser inputs: 48 text tokens and one person's 8 reference tokens, batch 1.
-    static func denoiserInputs(_ preset: NBMiniPipeline.Preset) -> [Tensor] {
+    /// Seeded denoiser inputs: 48 text tokens and one person's 8 reference tokens, batch 1 (with the
+    /// one-subject layout, all ones, where the model takes a layout).
+    static func denoiserInputs(_ pipeline: NBMiniPipeline, _ preset: NBMiniPipeline.Preset) -> [Tensor] {
         var source = TorchRandomSource(seed: 0)
         let x = source.normalTensor(shape: [1, 4, 32, 32]), text = source.normalTensor(shape: [1, 48, 384])
         let ref = source.normalTensor(shape: [1, 8, 256])
         let ones = { (n: Int) in Tensor(shape: [1, n], dtype: .bool, values: [UInt8](repeating: 1, count: n)) }
-        var inputs = [x, Tensor(shape: [1], floats: [0.5]), text, ones(48), ref, ones(8), Tensor(scalar: 1)]
+        var inputs = [x, Tensor(shape: [1], floats: [0.5]), text, ones(48), ref, ones(8)]
+        if let config = pipeline.ditConfigs[preset], config.layout {
+            inputs.append(LayoutPlanner.layout(people: [1], subjects: 1, grid: config.grid))
+        }
+        inputs.append(Tensor(scalar: 1))
         if preset == .v2 { inputs += [Tensor(zeros: [1, 1, 128, 128]), Tensor(shape: [1], floats: [3])] }
         return inputs
     }
 
     /// Median milliseconds of one denoiser evaluation of `preset`.
     public static func denoiserStepMilliseconds(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> Double {
-        let inputs = denoiserInputs(preset)
+        let inputs = denoiserInputs(pipeline, preset)
         let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
         return try median(runs) { _ = try denoiser.run(inputs) }
     }
@@ -25,7 +30,7 @@ public struct PipelineBenchmark: Sendable {
     /// Milliseconds per denoiser evaluation spent in each op type (the same inputs as
     /// `denoiserStepMilliseconds`), largest first.
     public static func denoiserProfile(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> [(op: String, milliseconds: Double)] {
-        let inputs = denoiserInputs(preset)
+        let inputs = denoiserInputs(pipeline, preset)
         let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
         _ = try denoiser.run(inputs)
         denoiser.profiling = true

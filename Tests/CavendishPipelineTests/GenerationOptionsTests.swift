@@ -72,4 +72,11 @@ struct GenerationOptionsTests {
         i2i.spacing = .karras
         _ = try pipeline.generate(i2i)      // starts part-way down a Karras grid without tripping the sampler's order check
     }
+
+    /// `bench generate` times the denoiser on its own inputs; they must be the graph's, layout included.
+    @Test(arguments: ["v1", "v2"])
+    func benchmarkInputsFitTheDenoiser(variant: String) throws {
+        let preset = try #require(NBMiniPipeline.Preset(rawValue: variant))
+        #expect(try PipelineBenchmark.denoiserStepMilliseconds(try Self.pipeline.get(), preset: preset, runs: 1) > 0)
+    }
 }

@@ -171,6 +171,19 @@ class CommandLineTests(unittest.TestCase):
         self.assertNotEqual(code, 0)
         self.assertIn("exists", err)
 
+    def test_progress_record_prompt_and_force(self):
+        code, _, err = cli("--prompt", 'a sign that says "OK"', "--seed", "1", "--steps", "2", "--out", "p.png", "--progress", "bar",
+                           "--record-prompt", cwd=self.tmp)
+        self.assertEqual(code, 0, err)
+        self.assertIn("denoising [", err)
+        self.assertEqual(png_info(os.path.join(self.tmp, "p.png"))[2]["Prompt"], 'a sign that says "OK"')
+        before = os.path.getmtime(os.path.join(self.tmp, "p.png"))
+        code, _, err = cli("--prompt", "a dog", "--seed", "1", "--steps", "1", "--out", "p.png", "--progress", "none", "--force", cwd=self.tmp)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("[", err)
+        self.assertNotIn("Prompt", png_info(os.path.join(self.tmp, "p.png"))[2])
+        self.assertGreaterEqual(os.path.getmtime(os.path.join(self.tmp, "p.png")), before)
+
     def test_fresh_seed_count_and_bad_input(self):
         code, out, err = cli("--prompt", "a dog", "--seed", "-1", "--count", "2", "--steps", "1", "--json", "--out", "d-{index}.png", cwd=self.tmp)
         self.assertEqual(code, 0, err)
