@@ -99,6 +99,41 @@ def restore(ck: dict, modules: dict, opt) -> tuple[int, dict]:
     return ck["step"], ck.get("metrics", {})
 
 
+def merge_config(defaults: dict, saved: dict | None, overrides: dict | None) -> dict:
+    """A stage's config: its defaults < the checkpoint's train_config < the command line's --set overrides.
+    The defaults come first so that a key added to a stage after a checkpoint was written (or missing from
+    a seeded checkpoint's record) still has a value; the checkpoint's record comes next so that a resumed
+    run goes on with the settings it was started with (`--set total_steps=4400 --set text_weight=10`
+    need not be repeated); the command line wins, so that a finished run can be taken further."""
+    return {**defaults, **(saved or {}), **(overrides or {})}
+
+
+class Resume:
+    """Every stage's resume prologue, in two steps: construction loads runs/<stage>/checkpoint.pt and
+    merges the config (merge_config), which the stage then builds its modules and optimizer from;
+    restore() loads their states, the RNG state, step and metrics into them.
+
+    `done`: the checkpoint is marked done and its step has reached the merged total_steps; the stage
+    returns at once, before building anything. A done stage given a larger total_steps goes on from
+    where it stopped."""
+
+    def __init__(self, stage: str, defaults: dict, overrides: dict | None = None):
+        self.stage = stage
+        self.ck = load_checkpoint(stage)
+        self.cfg = merge_config(defaults, self.ck.get("train_config") if self.ck else None, overrides)
+        self.done = bool(self.ck is not None and self.ck.get("done") and self.ck["step"] >= self.cfg["total_steps"])
+        if self.done:
+            print(f"[{stage}] already done at step {self.ck['step']}", flush=True)
+
+    def restore(self, modules: dict, opt) -> tuple[int, dict]:
+        """(step, metrics): the checkpoint's (see restore), or (0, {}) on a fresh start."""
+        if self.ck is None:
+            return 0, {}
+        step, metrics = restore(self.ck, modules, opt)
+        print(f"[{self.stage}] resuming at step {step}/{self.cfg['total_steps']}", flush=True)
+        return step, metrics
+
+
 class Log:
     """Appends one JSON object per line to runs/<stage>/log.jsonl and echoes a short line to stdout."""
 

@@ -1,12 +1,18 @@
-"""Batches from the world generator, rendered on the fly from per-step seeds."""
+"""Batches from the world generator, rendered on the fly from per-step seeds, and the pieces of them
+that stages, pipeline and evaluation share (held-out identities, subject crops, glyph-map batches)."""
 from __future__ import annotations
 
 import random
 
 import numpy as np
 import torch
+from PIL import Image
 
-from . import world
+from . import glyph, world
+
+# The held-out identities in the order the identity judge numbers them (its class index).
+HELDOUT = [("person", i) for i in range(world.NUM_IDENTITIES[("heldout", "person")])] + \
+          [("pet", i) for i in range(world.NUM_IDENTITIES[("heldout", "pet")])]
 
 
 def to_tensor(images: list) -> torch.Tensor:
@@ -36,3 +42,20 @@ def vae_batch(seed: int, batch: int, size: int = 128, crop: int | None = None, s
 def heldout_images(n: int = 32, size: int = 128) -> torch.Tensor:
     """Fixed held-out evaluation images: scenes of held-out identities, seeds never used in training."""
     return to_tensor([world.render(world.sample_scene(1_000_000_007 + i, "heldout", size))[0] for i in range(n)])
+
+
+def glyph_maps(texts: list, size: int = 128) -> torch.Tensor:
+    """[B,1,S,S] float glyph maps of `texts` (all zero for an empty text)."""
+    return torch.from_numpy(np.stack([glyph.glyph_map(t, size) for t in texts]))[:, None]
+
+
+def crop_subject(img: np.ndarray, box, size=64) -> np.ndarray:
+    """Square crop around a labelled box (padded with edge pixels), resized to size (PIL bilinear)."""
+    x0, y0, x1, y1 = box
+    cx, cy, s = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0, 8)
+    H = img.shape[0]
+    pad = H
+    big = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
+    a, b = int(round(cy - s / 2)) + pad, int(round(cx - s / 2)) + pad
+    c = big[a:a + int(s), b:b + int(s)]
+    return np.asarray(Image.fromarray(c).resize((size, size), Image.BILINEAR))

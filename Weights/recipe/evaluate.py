@@ -42,10 +42,7 @@ import json
 import os
 import pathlib
 import shutil
-import string
-import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -54,7 +51,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from recipe import common, data, glyph, world  # noqa: E402
+from recipe import checkpoints, common, data, world  # noqa: E402
+from recipe.measure import char_accuracy, ocr_word, psnr, text_survival, word_matches  # noqa: E402
 
 
 # (scene seed base, reference-photo seed base, image seed base): the evaluation set, and a validation set
@@ -75,58 +73,14 @@ def prompt_set(per_count: int, which: str = "evaluation"):
     return items
 
 
-def ocr_word(img: np.ndarray, text: str):
-    """What Tesseract reads where the glyph map puts `text` (its laid-out box, 3 px margin, upscaled 3x
-    bicubic, one text line, upper-case letters only); None when `tesseract` is not installed. The box
-    depends only on the prompt's quoted text, which the model is given, never on the image."""
-    if shutil.which("tesseract") is None:
-        return None
-    box = glyph.glyph_box(text, img.shape[0])
-    if box is None:
-        return ""
-    x0, y0, x1, y1 = box
-    m = 3
-    crop = Image.fromarray(img[max(0, y0 - m):y1 + m, max(0, x0 - m):x1 + m])
-    crop = crop.resize((crop.width * 3, crop.height * 3), Image.BICUBIC)
-    with tempfile.TemporaryDirectory() as d:
-        p = os.path.join(d, "t.png")
-        crop.save(p)
-        out = subprocess.run(["tesseract", p, "-", "--psm", "7", "-c", "tessedit_char_whitelist=" + string.ascii_uppercase],
-                             capture_output=True, text=True).stdout
-    return "".join(ch for ch in out.upper() if ch.isalnum())
-
-
-def char_accuracy(read: str, text: str) -> float:
-    """1 - Levenshtein(read, text) / len(text), floored at 0, spaces ignored: the partial credit that the
-    exact-match word accuracy hides (a word with one letter wrong scores 0 there)."""
-    a, b = read.replace(" ", ""), text.replace(" ", "")
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return max(0.0, 1.0 - row[-1] / max(1, len(b)))
-
-
-def word_matches(read: str | None, text: str) -> bool:
-    """Whether an OCR result is exactly `text` (spaces ignored)."""
-    return (read or "") == text.replace(" ", "")
-
-
-def text_read(img: np.ndarray, text: str) -> bool:
-    """Whether OCR of the text box gives exactly `text` (spaces ignored)."""
-    return word_matches(ocr_word(img, text), text)
-
-
 def identity_top1(id_j, images: list, labels: list) -> float:
     """Share of subjects the identity judge names right (among the held-out identities), from the crop
     at each subject's ground-truth box; labels[i] are image i's world labels."""
-    from recipe import stage_judges
     crops, ys = [], []
     for img, labs in zip(images, labels):
         for lab in labs:
-            crops.append(stage_judges.crop_subject(img, lab["box"]))
-            ys.append(stage_judges.HELDOUT.index((lab["kind"], lab["index"])))
+            crops.append(data.crop_subject(img, lab["box"]))
+            ys.append(data.HELDOUT.index((lab["kind"], lab["index"])))
     with torch.no_grad():
         pred = id_j(data.to_tensor(crops))["identity"].argmax(1).numpy()
     return float(np.mean(pred == np.array(ys)))
@@ -164,33 +118,11 @@ def kid(fa: np.ndarray, fb: np.ndarray) -> float:
                  - 2 * kxy.mean())
 
 
-def glyph_maps(texts: list, vae, size: int = 128):
-    """The [B,1,S,S] glyph maps of `texts` for a glyph-conditioned decoder, None for a plain one."""
-    if not vae.config.glyph_conditioning:
-        return None
-    return torch.from_numpy(np.stack([glyph.glyph_map(t, size) for t in texts]))[:, None]
-
-
-@torch.no_grad()
-def text_survival(vae, first_seed: int, n: int = 64):
-    """(words Tesseract reads on originals, on reconstructions) over n held-out scenes that all carry text,
-    scene seeds first_seed..first_seed+n-1; None when `tesseract` is not installed."""
-    if shutil.which("tesseract") is None:
-        return None
-    scenes = [world.sample_scene(first_seed + i, "heldout", p_text=1.0) for i in range(n)]
-    imgs = [world.render(sc)[0] for sc in scenes]
-    r = vae.decode(vae.encode(data.to_tensor(imgs))[0], glyph_maps([sc.text for sc in scenes], vae))
-    recs = ((r.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
-    return (sum(text_read(i, sc.text) for i, sc in zip(imgs, scenes)),
-            sum(text_read(i, sc.text) for i, sc in zip(recs, scenes)))
-
-
 @torch.no_grad()
 def evaluate_vae(n: int = 64):
     """PSNR of VAE reconstructions of held-out scenes (the exported float16 weights), and whether text
     survives: Tesseract words read on reconstructions vs originals (scenes with text, all styles)."""
     from recipe import weights
-    from recipe.stage_vae import psnr
     vae = weights.vae()
     x = data.heldout_images(n)
     rec = vae.decode(vae.encode(x)[0])   # no glyph maps, as v1 decodes
@@ -221,10 +153,9 @@ def main(argv=None):
     a.out = a.out or (common.stage_dir("validation") if a.validation else os.path.join(common.WEIGHTS, "eval"))
     guidance = {k: float(v) for k, v in (g.split("=", 1) for g in a.guidance)}
     torch.set_num_threads(1)
-    from recipe import stage_judges
     from recipe.pipeline import Pipeline
     try:
-        scene_j, id_j = stage_judges.load_trained()
+        scene_j, id_j = checkpoints.judges()
     except SystemExit as e:
         print(e)
         scene_j = id_j = None

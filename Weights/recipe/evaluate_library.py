@@ -37,7 +37,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from recipe import common, evaluate, stage_judges, world  # noqa: E402
+from recipe import checkpoints, common, data, evaluate, world  # noqa: E402
 
 ROOT = os.path.dirname(common.WEIGHTS)
 
@@ -76,7 +76,7 @@ def main(argv=None):
     if not os.access(a.cavendish, os.X_OK):
         raise SystemExit(f"{a.cavendish} is not an executable: build it with `swift build -c release` or pass --cavendish")
     torch.set_num_threads(1)
-    _, id_j = stage_judges.load_trained()
+    _, id_j = checkpoints.judges()
     with open(os.path.join(a.library, "demo-manifest.json")) as f:
         cast = json.load(f)["people"]
     items = scenes(cast, a.per_count)
@@ -122,7 +122,7 @@ def main(argv=None):
             r[f"subjects_{n}"] = sum(len(labels[k]) for k in pick)
         results["modes"][mode] = r
         print(mode, json.dumps(r))
-    results["chance"] = 1 / len(stage_judges.HELDOUT)
+    results["chance"] = 1 / len(data.HELDOUT)
     results["library_photos_read"] = used
     os.makedirs(a.out, exist_ok=True)
     cols = min(8, len(items))

@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 
-from recipe import common, glyph, seed_runs, stage_vae, world  # noqa: E402
+from recipe import checkpoints, common, glyph, seed_runs, world  # noqa: E402
 from recipe.train import STAGES  # noqa: E402
 
 MANIFEST = os.path.join(common.WEIGHTS, "manifest.json")
@@ -73,7 +73,7 @@ def main(argv=None):
     vck = common.load_checkpoint("vae")
     if vck is not None and (vck.get("done") or args.allow_unfinished):
         dck = common.load_checkpoint("vae-decoder")
-        vae = stage_vae.load_trained()   # with the fine-tuned (glyph-conditioned) decoder once there is one
+        vae = checkpoints.vae()   # with the fine-tuned (glyph-conditioned) decoder once there is one
         files.append(write_h5("nb-mini-vae.h5", vae.state_dict(), "vae", vae.config.to_dict(), vck["step"], args.dtype,
                               {"decoder_finetune_steps": int(dck["step"]) if dck is not None else 0}))
         stages["vae"] = {"done": bool(vck.get("done")), "step": vck["step"], "metrics": vck.get("metrics", {}),

@@ -69,15 +69,15 @@ class Pipeline:
 
     def __init__(self, preset: str = "v2", device: str = "cpu", source: str = "weights"):
         """source='weights': the exported Weights/*.h5 (float16 upcast); 'runs': the EMA checkpoints."""
-        from recipe import stage_denoiser, stage_vae, weights
+        from recipe import checkpoints, weights
         from recipe.models.textenc import TextEncoder
         self.preset = preset
         self.device = device
         if source == "weights":
             self.vae, self.dit, self.ref = weights.vae().to(device), weights.dit(preset).to(device), weights.refenc().to(device)
         else:
-            self.vae = stage_vae.load_trained(device)
-            self.dit, self.ref, _ = stage_denoiser.load_trained("denoiser-" + preset, device)
+            self.vae = checkpoints.vae(device)
+            self.dit, self.ref, _ = checkpoints.denoiser("denoiser-" + preset, device)
         self.text = TextEncoder(device)
         self.empty = self.text([""])
 

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import common, data, glyph, layout, schedule, world
+from . import checkpoints, common, data, glyph, layout, schedule, world
 from .models.dit import DiT, DiTConfig
 from .models.refenc import ReferenceEncoder, RefEncoderConfig
 from .models.textenc import TextEncoder
@@ -108,10 +108,6 @@ def reference_batch(scenes: list, r: random.Random, max_refs=4, size=64, min_ref
     return x, torch.from_numpy(mask)
 
 
-def glyph_batch(captions: list, size=128) -> torch.Tensor:
-    return torch.from_numpy(np.stack([glyph.glyph_map(glyph.quoted_text(c), size) for c in captions]))[:, None]
-
-
 def text_area(gmap: torch.Tensor, latent_size: int) -> torch.Tensor:
     """[B,1,H,W] glyph map -> [B,1,h,w] 1.0 on the latent pixels the text covers, grown by one pixel."""
     m = F.max_pool2d(gmap, gmap.shape[-1] // latent_size)
@@ -139,29 +135,19 @@ def build(variant: str, with_layout: bool = False):
     return dit, ref
 
 
-def load_trained(variant: str, device="cpu", ema=True):
-    ck = common.load_checkpoint(variant)
-    if ck is None:
-        raise SystemExit(f"no {variant} checkpoint: run `python3 Weights/recipe/train.py --stage {variant}`")
-    dit = DiT(DiTConfig(**ck["dit_config"]))
-    ref = ReferenceEncoder(RefEncoderConfig(**ck["ref_config"]))
-    dit.load_state_dict(ck["ema_dit" if ema else "dit"])
-    ref.load_state_dict(ck["ema_ref" if ema else "ref"])
-    return dit.to(device).eval(), ref.to(device).eval(), ck
-
-
 def run(device, deadline: common.Deadline, overrides: dict | None = None, variant: str = "denoiser-v1"):
-    from . import stage_vae
-    cfg = {**DEFAULTS[variant], **(overrides or {})}
+    res = common.Resume(variant, DEFAULTS[variant], overrides)
+    if res.done:
+        return True
+    cfg, ck = res.cfg, res.ck
     log = common.Log(variant)
     vck = common.load_checkpoint("vae")
     if vck is None or (not vck.get("done") and not cfg["allow_unfinished"]):
         raise SystemExit(f"[{variant}] the VAE stage has not finished")
-    vae = stage_vae.load_trained("cpu")
+    vae = checkpoints.vae("cpu")
     vae_tag = f"vae{vck['step']}{'d' if vck.get('done') else 'u'}"
     torch.manual_seed(cfg["seed"])
     dit, ref = build(variant, bool(cfg.get("layout")))
-    ck = common.load_checkpoint(variant)
     if ck is not None and dit.config.layout and not ck["dit_config"].get("layout"):
         # Going on from a checkpoint without the layout branches: they join at their (zero) initial values.
         fresh = dit.state_dict()
@@ -171,10 +157,9 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
             ck[key] = {**{k: fresh[k].clone() for k in missing}, **ck[key]}
         ck.pop("optimizer", None)   # its parameter list no longer matches: a fresh optimizer
         ck["seeded_from"] = ck.get("seeded_from", "checkpoint without the layout branches")
-    step = 0
     teacher = None
     if variant == "denoiser-v2":
-        tdit, tref, tck = load_trained("denoiser-v1", device)
+        tdit, tref, tck = checkpoints.denoiser("denoiser-v1", device)
         if not tck.get("done") and not cfg["allow_unfinished"]:
             raise SystemExit("[denoiser-v2] denoiser-v1 has not finished")
         teacher = (tdit.requires_grad_(False), tref.requires_grad_(False))
@@ -195,18 +180,11 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
     mult = cfg.get("ref_lr_mult", 1.0)
     opt = torch.optim.AdamW([{"params": rest, "mult": 1.0}, {"params": ref_path, "mult": mult}],
                             lr=cfg["lr"], weight_decay=0.01, betas=(0.9, 0.99))
-    metrics = {}
-    if ck is not None:
-        step, metrics = common.restore(ck, {"dit": dit, "ref": ref, "ema_dit": ema_dit, "ema_ref": ema_ref}, opt)
-        cfg = {**DEFAULTS[variant], **ck["train_config"], **(overrides or {})}
-        if ck.get("done") and step >= cfg["total_steps"]:
-            print(f"[{variant}] already done at step {step}")
-            return True
-        print(f"[{variant}] resuming at step {step}/{cfg['total_steps']}")
+    step, metrics = res.restore({"dit": dit, "ref": ref, "ema_dit": ema_dit, "ema_ref": ema_ref}, opt)
+    opt.param_groups[1]["mult"] = mult   # the config, not the saved optimizer, says how fast
     ref_source = ck.get("ref_source", "joint") if ck is not None else "joint"
     if train_ref and cfg["pretrained_ref"] and ref_source != "refenc":
-        from . import stage_refenc
-        pre = stage_refenc.load_trained(device).state_dict()
+        pre = checkpoints.refenc(device).state_dict()
         if ck is not None:   # a run that began with a jointly trained encoder keeps its placeholder binding
             pre["slot.weight"] = ref.state_dict()["slot.weight"]
         ref.load_state_dict(pre)
@@ -242,7 +220,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         text, tmask = te(caps)
         photos, pmask = reference_batch(scenes, r)
         text, tmask, photos, pmask = text.to(device), tmask.to(device), photos.to(device), pmask.to(device)
-        gmap = glyph_batch(caps).to(device) if variant == "denoiser-v2" else None
+        gmap = data.glyph_maps([glyph.quoted_text(c) for c in caps]).to(device) if variant == "denoiser-v2" else None
         lay = None
         if dit.config.layout:
             lay = layout_batch(scenes, photos.shape[1], [r.random() < cfg["p_drop_layout"] for _ in scenes]).to(device)

@@ -9,30 +9,14 @@ from __future__ import annotations
 
 import random
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
-from . import common, data, world
-from .models.judge import Judge
+from . import checkpoints, common, data, world
+from .data import HELDOUT, crop_subject
 
 STAGE = "judges"
 DEFAULTS = dict(total_steps=1500, batch=32, lr=1e-3, checkpoint_seconds=300, seed=4, eval_every=500)
-HELDOUT = [("person", i) for i in range(world.NUM_IDENTITIES[("heldout", "person")])] + \
-          [("pet", i) for i in range(world.NUM_IDENTITIES[("heldout", "pet")])]
-
-
-def crop_subject(img: np.ndarray, box, size=64) -> np.ndarray:
-    """Square crop around a labelled box (padded with edge pixels), resized to size (PIL bilinear)."""
-    x0, y0, x1, y1 = box
-    cx, cy, s = (x0 + x1) / 2, (y0 + y1) / 2, max(x1 - x0, y1 - y0, 8)
-    H = img.shape[0]
-    pad = H
-    big = np.pad(img, ((pad, pad), (pad, pad), (0, 0)), mode="edge")
-    a, b = int(round(cy - s / 2)) + pad, int(round(cx - s / 2)) + pad
-    c = big[a:a + int(s), b:b + int(s)]
-    return np.asarray(Image.fromarray(c).resize((size, size), Image.BILINEAR))
 
 
 def scene_batch(seed, B):
@@ -66,11 +50,6 @@ def identity_batch(seed, B):
     return data.to_tensor(imgs[:B]), torch.tensor(ys[:B])
 
 
-def build():
-    return (Judge({"setting": len(world.SETTINGS), "style": len(world.STYLES)}),
-            Judge({"identity": len(HELDOUT)}))
-
-
 @torch.no_grad()
 def evaluate(scene_j, id_j, n=256):
     scene_j.eval(), id_j.eval()
@@ -85,21 +64,18 @@ def evaluate(scene_j, id_j, n=256):
 
 
 def run(device, deadline: common.Deadline, overrides: dict | None = None):
-    cfg = {**DEFAULTS, **(overrides or {})}
+    res = common.Resume(STAGE, DEFAULTS, overrides)
+    if res.done:
+        return True
+    cfg = res.cfg
     torch.manual_seed(cfg["seed"])
     log = common.Log(STAGE)
-    scene_j, id_j = build()
+    scene_j, id_j = checkpoints.new_judges()
+    # On the device before the optimizer exists: a restored optimizer state goes where the parameters are.
+    scene_j.to(device), id_j.to(device)
     params = list(scene_j.parameters()) + list(id_j.parameters())
     opt = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=0.01)
-    ck = common.load_checkpoint(STAGE)
-    step, metrics = 0, {}
-    if ck is not None:
-        step, metrics = common.restore(ck, {"scene": scene_j, "identity": id_j}, opt)
-        cfg = {**ck["train_config"], **(overrides or {})}
-        if ck.get("done"):
-            print(f"[judges] already done at step {step}")
-            return True
-    scene_j.to(device), id_j.to(device)
+    step, metrics = res.restore({"scene": scene_j, "identity": id_j}, opt)
 
     def save(done=False):
         common.save_checkpoint(STAGE, {"scene": scene_j.state_dict(), "identity": id_j.state_dict(),
@@ -131,12 +107,3 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
             return False
     save(done=True)
     return True
-
-
-def load_trained(device="cpu"):
-    ck = common.load_checkpoint(STAGE)
-    if ck is None:
-        raise SystemExit("no judges checkpoint: run `python3 Weights/recipe/train.py --stage judges`")
-    scene_j, id_j = build()
-    scene_j.load_state_dict(ck["scene"]); id_j.load_state_dict(ck["identity"])
-    return scene_j.to(device).eval(), id_j.to(device).eval()

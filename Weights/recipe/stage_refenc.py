@@ -8,7 +8,7 @@ identity signal to learn from. This stage gives the encoder one before the denoi
     setting, lighting) -> tokens -> mean over the K tokens -> Linear head -> unit vector;
     symmetric InfoNCE over the batch (temperature `tau`).
 
-The head is discarded; the denoiser stages take the encoder (`load_trained`) and keep it frozen.
+The head is discarded; the denoiser stages take the encoder (`checkpoints.refenc`) and keep it frozen.
 Metric (`probe_top1`): nearest-centroid top-1 among the 40 held-out identities, tokens of 3 photos
 against tokens of 3 other photos, chance 2.5%.
 """
@@ -21,8 +21,8 @@ import torch
 import torch.nn.functional as F
 
 from . import common, world
+from .data import HELDOUT
 from .models.refenc import ReferenceEncoder, RefEncoderConfig
-from .stage_judges import HELDOUT
 
 STAGE = "refenc"
 DEFAULTS = dict(total_steps=1200, batch=32, max_view_photos=3, lr=5e-4, warmup=50, tau=0.1,
@@ -71,21 +71,17 @@ def probe_top1(ref: ReferenceEncoder) -> float:
 
 
 def run(device, deadline: common.Deadline, overrides: dict | None = None):
-    cfg = {**DEFAULTS, **(overrides or {})}
+    res = common.Resume(STAGE, DEFAULTS, overrides)
+    if res.done:
+        return True
+    cfg = res.cfg
     torch.manual_seed(cfg["seed"])
     log = common.Log(STAGE)
     ref = ReferenceEncoder(RefEncoderConfig()).to(device)
     head = torch.nn.Linear(ref.config.dim, 128).to(device)
     params = list(ref.parameters()) + list(head.parameters())
     opt = torch.optim.AdamW(params, lr=cfg["lr"], weight_decay=0.01)
-    ck = common.load_checkpoint(STAGE)
-    step, metrics = 0, {}
-    if ck is not None:
-        step, metrics = common.restore(ck, {"ref": ref, "head": head}, opt)
-        cfg = {**DEFAULTS, **ck["train_config"], **(overrides or {})}
-        if ck.get("done") and step >= cfg["total_steps"]:
-            print(f"[{STAGE}] already done at step {step}")
-            return True
+    step, metrics = res.restore({"ref": ref, "head": head}, opt)
     if "probe_top1_start" not in metrics:
         metrics["probe_top1_start"] = probe_top1(ref)
         log.write(step=step, probe_top1=metrics["probe_top1_start"])
@@ -128,12 +124,3 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     save(done=True)
     log.write(step=step, done=1)
     return True
-
-
-def load_trained(device="cpu") -> ReferenceEncoder:
-    ck = common.load_checkpoint(STAGE)
-    if ck is None or not ck.get("done"):
-        raise SystemExit("the refenc stage has not finished: run `python3 Weights/recipe/train.py --stage refenc`")
-    ref = ReferenceEncoder(RefEncoderConfig(**ck["ref_config"]))
-    ref.load_state_dict(ck["ref"])
-    return ref.to(device)

@@ -5,26 +5,12 @@ import time
 
 import torch
 
-from . import common, data
+from . import common, data, measure
 from .models.vae import VAE, VAEConfig
 
 STAGE = "vae"
 DEFAULTS = dict(total_steps=10000, batch=8, crop=64, full_res_from=0.85, full_batch=4, lr=2e-4,
                 kl_weight=1e-6, size=128, checkpoint_seconds=300, eval_every=500, seed=1)
-
-
-def psnr(x, y):
-    mse = ((x.clamp(-1, 1) - y) ** 2).mean(dim=(1, 2, 3)) / 4.0   # images in [-1,1] -> [0,1]
-    return (10 * torch.log10(1.0 / mse.clamp_min(1e-10))).mean().item()
-
-
-def evaluate(model, device, n=32, size=128):
-    model.eval()
-    x = data.heldout_images(n, size).to(device)
-    with torch.no_grad():
-        rec, _, _ = model(x, sample=False)
-    model.train()
-    return psnr(rec, x)
 
 
 def latent_stats(model, device, n=256, size=128):
@@ -40,20 +26,15 @@ def latent_stats(model, device, n=256, size=128):
 
 
 def run(device, deadline: common.Deadline, overrides: dict | None = None):
-    cfg = {**DEFAULTS, **(overrides or {})}
+    res = common.Resume(STAGE, DEFAULTS, overrides)
+    if res.done:
+        return True
+    cfg = res.cfg
     torch.manual_seed(cfg["seed"])
     log = common.Log(STAGE)
     model = VAE(VAEConfig()).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg["lr"], weight_decay=0.0, betas=(0.9, 0.99))
-    ck = common.load_checkpoint(STAGE)
-    step = 0
-    if ck is not None:
-        step, _ = common.restore(ck, {"model": model}, opt)
-        cfg = {**ck["train_config"], **(overrides or {})}
-        if ck.get("done"):
-            print(f"[vae] already done at step {step}")
-            return True
-        print(f"[vae] resuming at step {step}/{cfg['total_steps']}")
+    step, metrics = res.restore({"model": model}, opt)
     total = cfg["total_steps"]
 
     def save(done=False):
@@ -62,7 +43,6 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
                  "generator_version": data.world.GENERATOR_VERSION, "metrics": metrics}
         common.save_checkpoint(STAGE, state)
 
-    metrics = ck.get("metrics", {}) if ck else {}
     checkpointer = common.Checkpointer(STAGE, cfg["checkpoint_seconds"], deadline, save)
     t0, seen = time.time(), 0
     while step < total:
@@ -89,7 +69,7 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
                       steps_per_s=seen / dt, res=cfg["size"] if full else cfg["crop"])
             t0, seen = time.time(), 0
         if step % cfg["eval_every"] == 0 or step == total:
-            metrics["heldout_psnr_db"] = evaluate(model, device)
+            metrics["heldout_psnr_db"] = measure.heldout_psnr(model, device)
             metrics["psnr_step"] = step
             log.write(step=step, heldout_psnr_db=metrics["heldout_psnr_db"])
         if checkpointer.should_stop(step):
@@ -101,25 +81,3 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     save(done=True)
     log.write(step=step, done=1, latent_mean=shift, latent_std=std)
     return True
-
-
-def load_trained(device="cpu", finetuned_decoder: bool = True) -> VAE:
-    """The trained VAE; its decoder is the `vae-decoder` stage's text fine-tune once that has run (the
-    encoder, and so the latent space, is the same either way)."""
-    ck = common.load_checkpoint(STAGE)
-    if ck is None:
-        raise SystemExit("no VAE checkpoint: run `python3 Weights/recipe/train.py --stage vae` first")
-    mc = dict(ck["model_config"])
-    mc["channels"] = tuple(mc["channels"])
-    dec = None
-    if finetuned_decoder:
-        from .stage_vae_decoder import load_decoder_state
-        dec = load_decoder_state()
-        if dec is not None and any(k.startswith("glyph_in.") for k in dec):
-            mc["glyph_conditioning"] = True
-    model = VAE(VAEConfig(**mc))
-    missing, unexpected = model.load_state_dict(ck["model"], strict=False)   # a new glyph branch starts at zero
-    assert not unexpected and all(".glyph_in." in "." + k for k in missing), (missing, unexpected)
-    if dec is not None:
-        model.decoder.load_state_dict(dec)
-    return model.to(device).eval()

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import common, data, glyph, stage_vae, world
+from . import checkpoints, common, data, glyph, measure, world
 from .models.vae import VAE
 
 STAGE = "vae-decoder"
@@ -88,10 +88,9 @@ def train_step(vae, opt, x, box, gmap, text_weight: float, p_degrade: float, g: 
 
 
 def validate(vae, device) -> dict:
-    from . import evaluate
     vae.eval()
-    out = {"heldout_psnr_db": stage_vae.evaluate(vae, device)}
-    words = evaluate.text_survival(vae, VALIDATION_SEED)
+    out = {"heldout_psnr_db": measure.heldout_psnr(vae, device)}
+    words = measure.text_survival(vae, VALIDATION_SEED)
     if words is not None:
         out["validation_words_original"], out["validation_words_reconstructed"] = words
     vae.decoder.train()
@@ -99,13 +98,16 @@ def validate(vae, device) -> dict:
 
 
 def run(device, deadline: common.Deadline, overrides: dict | None = None):
-    cfg = {**DEFAULTS, **(overrides or {})}
+    res = common.Resume(STAGE, DEFAULTS, overrides)
+    if res.done:
+        return True
+    cfg = res.cfg
     torch.manual_seed(cfg["seed"])
     log = common.Log(STAGE)
     vck = common.load_checkpoint("vae")
     if vck is None or not vck.get("done"):
         raise SystemExit(f"[{STAGE}] the VAE stage has not finished")
-    plain = stage_vae.load_trained(device, finetuned_decoder=False)   # the encoder only runs under no_grad
+    plain = checkpoints.vae(device, finetuned_decoder=False)   # the encoder only runs under no_grad
     vae = VAE(dataclasses.replace(plain.config, glyph_conditioning=True)).to(device)
     missing, _ = vae.load_state_dict(plain.state_dict(), strict=False)   # the glyph branches start at zero
     assert all(k.startswith("decoder.glyph_in.") for k in missing), missing
@@ -116,16 +118,9 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     rest = [p for n, p in vae.decoder.named_parameters() if not n.startswith("glyph_in.")]
     opt = torch.optim.AdamW([{"params": rest, "mult": 1.0}, {"params": branch, "mult": cfg["glyph_lr_mult"]}],
                             lr=cfg["lr"], weight_decay=0.0, betas=(0.9, 0.99))
-    ck = common.load_checkpoint(STAGE)
-    step, metrics = 0, {}
-    if ck is not None:
-        step, metrics = common.restore(ck, {"decoder": vae.decoder}, opt)
-        cfg = {**DEFAULTS, **ck["train_config"], **(overrides or {})}
-        if ck.get("done") and step >= cfg["total_steps"]:
-            print(f"[{STAGE}] already done at step {step}")
-            return True
-        print(f"[{STAGE}] resuming at step {step}/{cfg['total_steps']}")
-    else:
+    step, metrics = res.restore({"decoder": vae.decoder}, opt)
+    opt.param_groups[1]["mult"] = cfg["glyph_lr_mult"]   # the config, not the saved optimizer, says how fast
+    if res.ck is None:
         metrics["start"] = validate(vae, device)
         log.write(step=0, **metrics["start"])
     total = cfg["total_steps"]
@@ -162,9 +157,3 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None):
     save(done=True)
     log.write(step=step, done=1)
     return True
-
-
-def load_decoder_state():
-    """The fine-tuned decoder's state dict (keys without the `decoder.` prefix), or None before this stage ran."""
-    ck = common.load_checkpoint(STAGE)
-    return None if ck is None else ck["decoder"]

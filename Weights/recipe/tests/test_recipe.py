@@ -1,11 +1,13 @@
-"""Fast checks of the world generator, glyph layout and model plumbing (CPU, ~20 s).
+"""Fast checks of the world generator, glyph layout, model plumbing, the import graph and the resume rule (CPU, ~20 s).
 
     python3 Weights/recipe/tests/test_recipe.py
 """
+import ast
 import math
 import os
 import random
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -86,8 +88,8 @@ def test_contrastive_views_pair_identities():
 
 
 def test_text_area_covers_the_glyphs():
-    from recipe import stage_denoiser
-    g = stage_denoiser.glyph_batch(['A sign that says "HELLO".', "No text here."])
+    from recipe import data, stage_denoiser
+    g = data.glyph_maps([glyph.quoted_text(c) for c in ['A sign that says "HELLO".', "No text here."]])
     area = stage_denoiser.text_area(g, 32)
     assert area.shape == (2, 1, 32, 32) and area[1].sum() == 0
     ys, xs = np.nonzero(g[0, 0].numpy())
@@ -175,7 +177,7 @@ def test_layout_masks_each_region_to_its_person():
 
 
 def test_char_accuracy_is_one_minus_edit_distance():
-    from recipe.evaluate import char_accuracy
+    from recipe.measure import char_accuracy
     assert char_accuracy("SITTING", "KITTEN") == 1 - 3 / 6     # the textbook kitten/sitting distance, 3
     assert char_accuracy("HELLO", "HELLO") == 1.0 and char_accuracy("", "HELLO") == 0.0
     assert char_accuracy("HELO", "HEL LO") == 1 - 1 / 5 and char_accuracy("XXXXXXXXXX", "AB") == 0.0
@@ -192,6 +194,195 @@ def test_img2img_start_rule():
     assert k == 4 and torch.allclose(x, math.cos(math.pi / 4) * z + math.sin(math.pi / 4) * noise)
     assert img2img_start(z, noise, 0.3125, 8)[1] == 6  # 2.5 steps round half to even, as in the Swift pipeline
     assert img2img_start(z, noise, 0.4375, 8)[1] == 4
+
+
+RECIPE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def recipe_imports() -> dict:
+    """{recipe module: the recipe modules it imports} from the source with `ast`, imports inside functions
+    included: a lazy import still closes a circle, it only moves the failure to whichever call runs first.
+    Modules are dotted paths below recipe/ (`stage_vae`, `models.vae`, `world`); importing `a.b` also
+    imports the package `a`, unless the importer lies inside `a` (a package may import its own parts)."""
+    files = {}
+    for root, dirs, names in os.walk(RECIPE_DIR):
+        dirs[:] = [d for d in dirs if d not in ("tests", "runs", "__pycache__")]
+        for n in names:
+            if n.endswith(".py"):
+                rel = os.path.relpath(os.path.join(root, n), RECIPE_DIR)[:-3].replace(os.sep, ".")
+                files[rel[:-len(".__init__")] if rel.endswith(".__init__") else rel] = os.path.join(root, n)
+    files.pop("__init__", None)
+    known = set(files)
+
+    def with_parents(name):
+        parts = name.split(".")
+        return {".".join(parts[:i]) for i in range(1, len(parts) + 1)} & known
+
+    graph = {}
+    for mod, path in files.items():
+        package = mod.split(".") if path.endswith("__init__.py") else mod.split(".")[:-1]
+        deps = set()
+        for node in ast.walk(ast.parse(open(path).read(), path)):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package[:len(package) - node.level + 1]
+                    target = ".".join(base + (node.module.split(".") if node.module else []))
+                else:
+                    target = node.module
+                targets = [f"{target}.{a.name}" if target else a.name for a in node.names] + [target]
+            else:
+                continue
+            for t in targets:
+                if not t:
+                    continue
+                t = t[len("recipe."):] if t.startswith("recipe.") else t   # the scripts' absolute form
+                deps |= with_parents(t)   # bare names too: make_atlas.py puts recipe/ itself on sys.path
+        graph[mod] = deps - with_parents(mod)
+    return graph
+
+
+def find_cycle(graph: dict):
+    """One import circle as a list [a, b, ..., a], or None."""
+    state, stack = {}, []
+
+    def visit(m):
+        state[m] = "open"
+        stack.append(m)
+        for d in sorted(graph.get(m, ())):
+            if state.get(d) == "open":
+                return stack[stack.index(d):] + [d]
+            if d not in state:
+                found = visit(d)
+                if found:
+                    return found
+        state[m] = "closed"
+        stack.pop()
+        return None
+
+    for m in sorted(graph):
+        if m not in state:
+            found = visit(m)
+            if found:
+                return found
+    return None
+
+
+def test_find_cycle_finds_a_planted_circle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set(), "c": {"a", "b"}}) is None
+
+
+def test_recipe_imports_form_no_circle():
+    graph = recipe_imports()
+    assert {"stage_vae", "stage_denoiser", "pipeline", "evaluate", "world.scene"} <= graph.keys()
+    assert "glyph" in graph["world.scene"] and "stage_refenc" in graph["train"]   # relative and lazy imports seen
+    cycle = find_cycle(graph)
+    assert cycle is None, "recipe modules import each other in a circle: " + " -> ".join(cycle)
+
+
+def test_only_train_imports_the_stages():
+    """A stage is an entry point of train.py; whatever needs a trained model reads it through
+    checkpoints.py, so no stage, pipeline or evaluation depends on another stage's training code."""
+    graph = recipe_imports()
+    stages = {m for m in graph if m.startswith("stage_")}
+    assert len(stages) == 5
+    users = {m: sorted(graph[m] & stages) for m in graph if m != "train" and graph[m] & stages}
+    assert not users, users
+
+
+STAGE_MODULES = ["stage_vae", "stage_vae_decoder", "stage_refenc", "stage_denoiser", "stage_judges"]
+
+
+class temporary_runs:
+    """common.RUNS pointed at a fresh folder (what CAVENDISH_RUNS does for a new process)."""
+
+    def __enter__(self):
+        from recipe import common
+        self.tmp = tempfile.TemporaryDirectory()
+        self.old, common.RUNS = common.RUNS, self.tmp.name
+        return self.tmp.name
+
+    def __exit__(self, *exc):
+        from recipe import common
+        common.RUNS = self.old
+        self.tmp.cleanup()
+
+
+def test_merge_rule_defaults_then_checkpoint_then_command_line():
+    from recipe.common import merge_config
+    defaults = {"total_steps": 10, "lr": 0.1, "new_key": 7}
+    saved = {"total_steps": 20, "lr": 0.2, "old_key": 1}          # written before new_key existed
+    assert merge_config(defaults, saved, {"lr": 0.3}) == {"total_steps": 20, "lr": 0.3, "new_key": 7, "old_key": 1}
+    assert merge_config(defaults, saved, None) == {"total_steps": 20, "lr": 0.2, "new_key": 7, "old_key": 1}
+    assert merge_config(defaults, None, {"total_steps": 2}) == {"total_steps": 2, "lr": 0.1, "new_key": 7}
+
+
+def _fake_checkpoint(stage: str, step: int, done: bool, train_config: dict):
+    """A tiny checkpoint in a stage's format: one Linear, its AdamW state after a step, the RNG state."""
+    from recipe import common
+    torch.manual_seed(0)
+    m = torch.nn.Linear(2, 2)
+    opt = torch.optim.AdamW(m.parameters(), lr=0.1)
+    m(torch.ones(1, 2)).sum().backward()
+    opt.step()
+    rng = torch.get_rng_state()
+    common.save_checkpoint(stage, {"model": m.state_dict(), "optimizer": opt.state_dict(), "step": step, "done": done,
+                                   "train_config": train_config, "torch_rng": rng, "metrics": {"loss": 0.5}})
+    return m, rng
+
+
+def test_resume_restores_merges_and_reports_done():
+    from recipe import common
+    defaults = {"total_steps": 4, "lr": 0.1, "seed": 1}
+    with temporary_runs():
+        res = common.Resume("fake", defaults, {"lr": 0.3})
+        assert res.ck is None and not res.done and res.cfg == {"total_steps": 4, "lr": 0.3, "seed": 1}
+        assert res.restore({}, None) == (0, {})                     # fresh start
+
+        trained, rng = _fake_checkpoint("fake", 4, True, {"total_steps": 4, "lr": 0.2, "seed": 9})
+        assert common.Resume("fake", defaults).done                 # done, and step 4 >= total_steps 4
+        assert common.Resume("fake", defaults, {"total_steps": 3}).done
+        res = common.Resume("fake", defaults, {"total_steps": 6})  # a finished run taken further
+        assert not res.done and res.cfg == {"total_steps": 6, "lr": 0.2, "seed": 9}
+        m = torch.nn.Linear(2, 2)
+        opt = torch.optim.AdamW(m.parameters(), lr=res.cfg["lr"])
+        torch.manual_seed(123)
+        assert res.restore({"model": m}, opt) == (4, {"loss": 0.5})
+        assert all(torch.equal(a, b) for a, b in zip(m.state_dict().values(), trained.state_dict().values()))
+        assert opt.state_dict()["state"][0]["step"] == 1            # the optimizer's moments came back
+        torch.set_rng_state(rng)
+        expected = torch.rand(3)
+        res.restore({"model": m}, opt)
+        assert torch.equal(torch.rand(3), expected)                  # and the RNG state
+
+        _fake_checkpoint("fake", 4, False, {"total_steps": 4})
+        assert not common.Resume("fake", defaults).done             # not marked done: it goes on and saves
+
+
+def test_every_stage_returns_at_once_on_a_finished_checkpoint():
+    """Each stage (both denoiser variants) goes through common.Resume: a checkpoint marked done at its
+    default total_steps, with an empty train_config (a seeded record may have none), is reported done
+    before anything is built, loaded or trained; no other stage's checkpoint is needed."""
+    import importlib
+    from recipe import common
+    with temporary_runs():
+        for name in STAGE_MODULES:
+            mod = importlib.import_module("recipe." + name)
+            for stage, defaults in (mod.DEFAULTS.items() if name == "stage_denoiser" else [(mod.STAGE, mod.DEFAULTS)]):
+                common.save_checkpoint(stage, {"step": defaults["total_steps"], "done": True, "train_config": {}})
+                kw = {"variant": stage} if name == "stage_denoiser" else {}
+                assert mod.run(torch.device("cpu"), common.Deadline(None), {}, **kw) is True, stage
+                assert sorted(os.listdir(os.path.join(common.RUNS, stage))) == ["checkpoint.pt"], stage
+
+
+def test_no_stage_keeps_its_own_resume_prologue():
+    for name in STAGE_MODULES:
+        tree = ast.parse(open(os.path.join(RECIPE_DIR, name + ".py")).read())
+        calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+        assert "common.Resume" in calls, name
+        assert not calls & {"common.restore", "common.merge_config"}, name
 
 
 if __name__ == "__main__":
