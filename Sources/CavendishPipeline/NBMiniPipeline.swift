@@ -135,7 +135,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         let key = "\(preset.rawValue)/\(referenceTokens)/\(part.rawValue)"
         if let d = denoisers[key] { return d }
         guard let config = ditConfigs[preset], let weights = ditWeights[preset] else {
-            throw GraphError("preset \(preset.rawValue) was not loaded")
+            throw PipelineError.presetNotLoaded(preset.rawValue)
         }
         let dit = NBMiniDiT(config: config), L = text.config.maxTokens
         let graph: Graph
@@ -178,8 +178,8 @@ public final class NBMiniPipeline: @unchecked Sendable {
         var parts: [Tensor] = []
         for p in references.keys.sorted() {
             guard let photos = references[p], !photos.isEmpty else { continue }
-            guard p >= 1, p <= refConfig.maxPeople else { throw GraphError("placeholder <p\(p)> is outside 1...\(refConfig.maxPeople)") }
-            guard photos.count <= refConfig.maxRefs else { throw GraphError("<p\(p)> has \(photos.count) reference photos; at most \(refConfig.maxRefs)") }
+            guard p >= 1, p <= refConfig.maxPeople else { throw PipelineError.placeholderOutOfRange(p, limit: refConfig.maxPeople) }
+            guard photos.count <= refConfig.maxRefs else { throw PipelineError.tooManyPhotos(placeholder: p, count: photos.count, limit: refConfig.maxRefs) }
             let stacked = try Tensor.stack(photos.map(\.tensor)).reshaped([1, photos.count, 3, refConfig.imageSize, refConfig.imageSize])
             parts.append(try referenceEncoder(photos: photos.count, slot: p - 1).run([stacked])[0])
         }
@@ -194,7 +194,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
                          preview: ((Int, Tensor) throws -> Void)? = nil) throws -> Result {
         let preset = request.preset
         if preset == .v2 && !request.negativePrompt.isEmpty {
-            throw GraphError("v2 has no unconditional branch, so a negative prompt has nothing to replace; use --preset v1")
+            throw PipelineError.negativePromptWithoutUnconditionalBranch(preset.rawValue)
         }
         let steps = request.steps ?? preset.defaults.steps
         let guidance = request.guidance ?? preset.defaults.guidance
@@ -230,7 +230,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         let grid = sampler.grid
         var firstStep = 0
         if let initImage = request.initImage {
-            guard (0...1).contains(request.strength) else { throw GraphError("strength must be between 0 and 1, got \(request.strength)") }
+            guard (0...1).contains(request.strength) else { throw PipelineError.strengthOutOfRange(request.strength) }
             (x, firstStep) = Self.imageToImageStart(latent: try encodeLatent(initImage).floats(), noise: x, strength: request.strength,
                                                     steps: steps, grid: grid)
         }
@@ -280,10 +280,10 @@ public final class NBMiniPipeline: @unchecked Sendable {
     /// clamped). A non-finite value means broken weights or inputs: it is an error, not a silent pixel
     /// (and `UInt8(NaN)` would trap).
     public static func pixels(planarImage image: [Float], size: Int) throws -> [UInt8] {
-        guard image.count == 3 * size * size else { throw GraphError("decoded image has \(image.count) values, expected \(3 * size * size)") }
+        guard image.count == 3 * size * size else { throw PipelineError.imageSize(got: image.count, expected: 3 * size * size) }
         let bad = image.lazy.filter { !$0.isFinite }.count
         guard bad == 0 else {
-            throw GraphError("the decoder produced \(bad) non-finite values (NaN or infinity): the weights or the inputs are broken")
+            throw PipelineError.nonFiniteImage(count: bad)
         }
         var pixels = [UInt8](repeating: 0, count: size * size * 3)
         for c in 0..<3 { for p in 0..<(size * size) {

@@ -42,7 +42,8 @@ struct ReferenceRecord: Codable, Sendable {
     var placeholder: String
     /// The name the prompt used ("" for a bare placeholder), the person's kind when a library said.
     var name: String, kind: String?
-    /// The photo paths (library paths are relative to the library) and their SHA-256.
+    /// The photo paths (library paths are relative to the library) and their SHA-256: of the file for
+    /// `--reference`, of the chosen crop's RGB bytes for a library (the crop is what the model saw).
     var photos: [String], sha256: [String]
 }
 

@@ -6,9 +6,10 @@ struct DecodedPixelsTests {
     @Test func nonFiniteValuesAreAnErrorNotATrap() {
         var image = [Float](repeating: 0, count: 3 * 4 * 4)
         image[5] = .nan
-        #expect(throws: (any Error).self) { try NBMiniPipeline.pixels(planarImage: image, size: 4) }
+        #expect(throws: PipelineError.nonFiniteImage(count: 1)) { try NBMiniPipeline.pixels(planarImage: image, size: 4) }
         image[5] = .infinity
-        #expect(throws: (any Error).self) { try NBMiniPipeline.pixels(planarImage: image, size: 4) }
+        image[6] = -.infinity
+        #expect(throws: PipelineError.nonFiniteImage(count: 2)) { try NBMiniPipeline.pixels(planarImage: image, size: 4) }
     }
 
     /// [-1, 1] maps to 0...255 (rounded half to even), out-of-range values clamp, planes interleave.

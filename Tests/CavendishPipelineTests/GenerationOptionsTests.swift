@@ -44,7 +44,7 @@ struct GenerationOptionsTests {
         #expect(try pipeline.generate(r).pixels != plain)
         var v2 = request(.v2)
         v2.negativePrompt = "a dog"
-        #expect(throws: (any Error).self) { try pipeline.generate(v2) }
+        #expect(throws: PipelineError.negativePromptWithoutUnconditionalBranch("v2")) { try pipeline.generate(v2) }
     }
 
     /// The default sampler is DDIM on the uniform grid (what the golden generations check); the others

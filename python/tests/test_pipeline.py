@@ -88,6 +88,9 @@ class PipelineTests(unittest.TestCase):
         off = self.pipe.generate(PROMPT, seed=3, steps=2, references={"p1": [REF]}, ref_scale=0)[0]
         self.assertEqual(off.record["ref_scale"], 0)
         self.assertNotEqual(base.record["pixels_sha256"], off.record["pixels_sha256"])
+        strong = self.pipe.generate(PROMPT, seed=3, steps=2, references={"p1": [REF]}, guidance=6)[0]
+        self.assertEqual((base.record["guidance"], strong.record["guidance"]), (3, 6))
+        self.assertNotEqual(base.record["pixels_sha256"], strong.record["pixels_sha256"])
         v1 = self.pipe.generate("a dog in the snow", seed=3, steps=2, preset="v1")[0]
         neg = self.pipe.generate("a dog in the snow", seed=3, steps=2, preset="v1", negative_prompt="snow")[0]
         self.assertEqual(neg.record["negative_prompt"], "snow")
