@@ -1,4 +1,5 @@
 import CavendishCore
+import Foundation
 
 /// Builds a graph node by node, inferring every output's shape and type as it goes.
 ///
@@ -129,5 +130,23 @@ public struct GraphBuilder {
     /// Multi-head attention over [B, S, H*D] projections, as ONNX 3-D Attention.
     public mutating func attention(_ q: ValueID, _ k: ValueID, _ v: ValueID, heads: Int, name: String = "") throws -> ValueID {
         try apply("Attention", [q, k, v], ["q_num_heads": .int(heads), "kv_num_heads": .int(heads)], name: name)
+    }
+
+    /// Sinusoidal features of a [N] value: `[cos(v * scale * f), sin(v * scale * f)]` -> [N, dim], with
+    /// f_i = 10000^(-i / (dim / 2)) (diffusers' `Timesteps` with flip_sin_to_cos and shift 0, and
+    /// NB-mini's timestep and guidance features): the one home of that formula.
+    public mutating func sinusoidalFeatures(_ v: ValueID, dim: Int, scale: Float = 1) throws -> ValueID {
+        let half = dim / 2, n = shape(v)[0]
+        let freqs = (0..<half).map { Float(exp(-log(10000.0) * Double($0) / Double(half))) * scale }
+        let args = try apply("Mul", [try reshape(v, [n, 1]), constant(Tensor(shape: [1, half], floats: freqs).converted(to: dtype), "freqs")])
+        return try apply("Concat", [try apply("Cos", [args]), try apply("Sin", [args])], ["axis": .int(1)])
+    }
+
+    /// Nearest-neighbour 2x upsampling of an NCHW value (PyTorch's `interpolate(scale_factor=2)`, as ONNX
+    /// Resize spells it), which the VAE decoders and the UNet's upsamplers share.
+    public mutating func upsampleNearest2x(_ x: ValueID) throws -> ValueID {
+        let scales = constant(Tensor(shape: [4], floats: [1, 1, 2, 2]), "scales")
+        return try apply("Resize", [x, nil, scales], ["mode": .string("nearest"), "nearest_mode": .string("floor"),
+                                                      "coordinate_transformation_mode": .string("asymmetric")])
     }
 }

@@ -174,9 +174,9 @@ public struct NBMiniDiT: Sendable {
         // ref_scale weighs both reference paths, so that 0 switches the references off entirely.
         if let appearance = k.appearance { h = try b.apply("Add", [h, try b.apply("Mul", [refScale, appearance])]) }
         // Conditioning: timestep + pooled text (+ guidance in v2).
-        var cond = try b.apply("Add", [try mlp2(&b, try timestepFeatures(&b, t, scale: 1000), "t_embed", c.freqDim, D, D), k.textCondition])
+        var cond = try b.apply("Add", [try mlp2(&b, try b.sinusoidalFeatures(t, dim: c.freqDim, scale: 1000), "t_embed", c.freqDim, D, D), k.textCondition])
         if let guidance {
-            cond = try b.apply("Add", [cond, try mlp2(&b, try timestepFeatures(&b, guidance, scale: 100), "g_embed", c.freqDim, D, D)])
+            cond = try b.apply("Add", [cond, try mlp2(&b, try b.sinusoidalFeatures(guidance, dim: c.freqDim, scale: 100), "g_embed", c.freqDim, D, D)])
         }
         let condSiLU = try b.silu(cond)
         for i in 0..<c.depth {
@@ -225,14 +225,6 @@ public struct NBMiniDiT: Sendable {
     /// `x * (1 + scale) + shift`.
     func modulate(_ b: inout GraphBuilder, _ x: ValueID, shift: ValueID, scale: ValueID) throws -> ValueID {
         try b.apply("Add", [try b.apply("Mul", [x, try b.apply("Add", [scale, b.scalar(1)])]), shift])
-    }
-
-    /// `[cos(v * scale * f), sin(v * scale * f)]`, f_i = 10000^(-i / (dim/2)).
-    func timestepFeatures(_ b: inout GraphBuilder, _ v: ValueID, scale: Float) throws -> ValueID {
-        let half = config.freqDim / 2, B = b.shape(v)[0]
-        let freqs = (0..<half).map { Float(exp(-log(10000.0) * Double($0) / Double(half))) * scale }
-        let args = try b.apply("Mul", [try b.reshape(v, [B, 1]), b.constant(Tensor(shape: [1, half], floats: freqs), "freqs")])
-        return try b.apply("Concat", [try b.apply("Cos", [args]), try b.apply("Sin", [args])], ["axis": .int(1)])
     }
 
     /// `max(x, 1)` from the available operators: `(x + 1 + sqrt((x - 1)^2)) / 2`.

@@ -33,9 +33,7 @@ public struct NBMiniVAEDecoder: Sendable {
             }
             h = try b.nbMiniVAEResBlock(h, "decoder.blocks.\(i)", ch[i], ch[i], groups: c.groups)
             if i + 1 < ch.count {
-                let scales = b.constant(Tensor(shape: [4], floats: [1, 1, 2, 2]), "scales")
-                h = try b.apply("Resize", [h, nil, scales], ["mode": .string("nearest"), "nearest_mode": .string("floor"),
-                                                            "coordinate_transformation_mode": .string("asymmetric")])
+                h = try b.upsampleNearest2x(h)
                 h = try b.conv2d(h, "decoder.ups.\(i)", ch[i], ch[i + 1], kernel: 3, padding: 1)
             }
         }

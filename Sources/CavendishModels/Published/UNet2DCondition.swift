@@ -48,13 +48,13 @@ public struct UNet2DCondition: Sendable {
         let context = b.input("encoder_hidden_states", [batch, c.textLength, c.crossAttentionDim])
         let ch0 = c.blockOutChannels[0], embDim = ch0 * 4
 
-        var t = try Layers.timestepEmbedding(&b, timestep, dim: ch0)
+        var t = try b.sinusoidalFeatures(timestep, dim: ch0)
         t = try b.linear(t, "time_embedding.linear_1", ch0, embDim)
         t = try b.linear(try b.silu(t), "time_embedding.linear_2", embDim, embDim)
         if c.textTimeEmbedding {
             let textEmbeds = b.input("text_embeds", [batch, 1280])
             let timeIds = b.input("time_ids", [batch * 6])
-            let ids = try b.reshape(try Layers.timestepEmbedding(&b, timeIds, dim: 256), [batch, 6 * 256])
+            let ids = try b.reshape(try b.sinusoidalFeatures(timeIds, dim: 256), [batch, 6 * 256])
             var add = try b.apply("Concat", [textEmbeds, ids], ["axis": .int(1)])
             add = try b.linear(add, "add_embedding.linear_1", 1280 + 6 * 256, embDim)
             add = try b.linear(try b.silu(add), "add_embedding.linear_2", embDim, embDim)
@@ -131,16 +131,6 @@ public struct UNet2DCondition: Sendable {
 
 /// Layers shared by the published models, lowered to ONNX operators.
 enum Layers {
-    /// diffusers' sinusoidal `Timesteps` (flip_sin_to_cos, shift 0): [N] -> [N, dim] as (cos, sin).
-    static func timestepEmbedding(_ b: inout GraphBuilder, _ t: ValueID, dim: Int) throws -> ValueID {
-        let half = dim / 2
-        let freqs = (0..<half).map { Float(exp(-log(10000.0) * Double($0) / Double(half))) }
-        let n = b.shape(t)[0]
-        let tt = try b.reshape(t, [n, 1])
-        let arg = try b.apply("Mul", [tt, b.constant(Tensor(shape: [1, half], floats: freqs).converted(to: b.dtype), "freqs")])
-        return try b.apply("Concat", [try b.apply("Cos", [arg]), try b.apply("Sin", [arg])], ["axis": .int(1)])
-    }
-
     /// `ResnetBlock2D`: two GroupNorm-SiLU-conv stages, the time embedding added in between, and a 1x1
     /// shortcut when the channel count changes. `emb` nil means no time embedding (the VAE's blocks).
     static func resnet(_ b: inout GraphBuilder, _ x: ValueID, _ emb: ValueID?, _ p: String, _ cin: Int, _ cout: Int,
@@ -177,9 +167,6 @@ enum Layers {
 
     /// `Upsample2D`: nearest 2x, then a 3x3 conv.
     static func upsample(_ b: inout GraphBuilder, _ x: ValueID, _ p: String, _ ch: Int) throws -> ValueID {
-        let scales = b.constant(Tensor(shape: [4], floats: [1, 1, 2, 2]), "scales")
-        let up = try b.apply("Resize", [x, nil, scales], ["mode": .string("nearest"), "nearest_mode": .string("floor"),
-                                                         "coordinate_transformation_mode": .string("asymmetric")])
-        return try b.conv2d(up, p, ch, ch, kernel: 3, padding: 1)
+        try b.conv2d(try b.upsampleNearest2x(x), p, ch, ch, kernel: 3, padding: 1)
     }
 }
