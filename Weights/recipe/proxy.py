@@ -1,0 +1,163 @@
+"""A fast proxy of the evaluation, for watching a run within its first hour (minutes, not the 96-prompt sampling).
+
+    python3 Weights/recipe/proxy.py [--source runs|weights] [--preset v2] [--per-count 8] [--t 0.5 0.7] [--out FILE.json]
+
+On the validation prompt set (never the evaluation one), each ground-truth render is VAE-encoded, noised to
+time t with a seeded noise, and denoised in ONE model evaluation to the model's estimate of the clean latent
+x0 = alpha x_t - sigma v, which is decoded (with the glyph map for v2). Measured on those one-step estimates:
+
+- `ocr_word_accuracy`, `ocr_char_accuracy`: Tesseract on the quoted text (as the evaluation reads it);
+- `identity_top1`: the identity judge at each subject's box (where the layout told the model to draw them);
+- `identity_top1_swapped`: the same with every subject's references replaced by another held-out person's
+  of the same scene size: if the model used the references, naming the original person must get harder;
+- `swap_change_in_boxes` / `swap_change_outside`: mean |x0(own refs) - x0(swapped refs)| in latent units
+  inside the subjects' boxes and outside them (a model that binds references to places changes the former).
+
+The same figures on the ground-truth images (and their VAE round trip) are the ceiling. Because x_t holds part
+of the answer, these are easier than sampling from noise; they move with training long before the sampled
+figures do, which is what a proxy is for. Seeds are fixed, so two runs of the same weights agree exactly.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from recipe import checkpoints, common, data, glyph, layout, measure  # noqa: E402
+from recipe.evaluate import identity_top1, prompt_set, wilson  # noqa: E402
+from recipe.pipeline import Pipeline, placeholders  # noqa: E402
+
+
+def to_image(x: torch.Tensor) -> np.ndarray:
+    return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
+
+
+def box_mask(labels: list, size: int = 32, image: int = 128) -> torch.Tensor:
+    """[1, 1, size, size]: 1 inside any subject's box, in latent pixels."""
+    m = torch.zeros(1, 1, size, size)
+    f = image // size
+    for lab in labels:
+        x0, y0, x1, y1 = lab["box"]
+        m[..., max(0, y0 // f):min(size, -(-y1 // f)), max(0, x0 // f):min(size, -(-x1 // f))] = 1
+    return m
+
+
+@torch.no_grad()
+def run(source: str, preset: str, per_count: int, times: list) -> dict:
+    torch.manual_seed(0)
+    pipe = Pipeline(preset, source=source)
+    _, id_j = checkpoints.judges() if source == "runs" else _weights_judges()
+    items = prompt_set(per_count, "validation")
+    # Swapped references: the next item with the same subject count (a different held-out person in each slot).
+    by_n = {}
+    for i, it in enumerate(items):
+        by_n.setdefault(it["n"], []).append(i)
+    swap = {}
+    for idx in by_n.values():
+        for k, i in enumerate(idx):
+            swap[i] = idx[(k + 1) % len(idx)]
+    out = {"source": source, "preset": preset, "prompts": len(items), "times": times, "prompt_set": "validation",
+           "step": _step(source, preset)}
+    gt_imgs = [it["gt"] for it in items]
+    labels = [it["labels"] for it in items]
+    words = [glyph.quoted_text(it["prompt"]) for it in items]
+    rt_imgs = []
+    for it in items:
+        z = pipe.encode_latent(it["gt"])
+        g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(it["prompt"])))[None, None] if preset != "v1" else None
+        rt_imgs.append(to_image(pipe.vae.decode(pipe.vae.from_latent(z), g if pipe.vae.config.glyph_conditioning else None)))
+    out["ceiling"] = {"ground_truth": _scores(gt_imgs, words, labels, id_j), "vae_round_trip": _scores(rt_imgs, words, labels, id_j)}
+    for t in times:
+        started = time.time()
+        own, swapped, inside, outside = [], [], [], []
+        for i, it in enumerate(items):
+            z = pipe.encode_latent(it["gt"])
+            eps = torch.randn(z.shape, generator=torch.Generator().manual_seed(it["seed"]))
+            a, s = math.cos(0.5 * math.pi * t), math.sin(0.5 * math.pi * t)
+            xt = a * z + s * eps
+            x0s = []
+            for refs in (it["refs"], items[swap[i]]["refs"]):
+                x0s.append(a * xt - s * _velocity(pipe, it["prompt"], refs, xt, t))
+            m = box_mask(it["labels"])
+            d = (x0s[0] - x0s[1]).abs().mean(dim=1, keepdim=True)
+            inside.append(float((d * m).sum() / m.sum().clamp(min=1)))
+            outside.append(float((d * (1 - m)).sum() / (1 - m).sum().clamp(min=1)))
+            g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(it["prompt"])))[None, None] if preset != "v1" else None
+            dec = [to_image(pipe.vae.decode(pipe.vae.from_latent(x), g if pipe.vae.config.glyph_conditioning else None)) for x in x0s]
+            own.append(dec[0])
+            swapped.append(dec[1])
+        r = _scores(own, words, labels, id_j)
+        r["identity_top1_swapped"] = round(identity_top1(id_j, swapped, labels), 4)
+        r["swap_change_in_boxes"] = round(float(np.mean(inside)), 5)
+        r["swap_change_outside"] = round(float(np.mean(outside)), 5)
+        r["seconds"] = round(time.time() - started, 1)
+        out[f"t={t:g}"] = r
+    return out
+
+
+def _velocity(pipe: Pipeline, prompt: str, refs: dict, xt: torch.Tensor, t: float) -> torch.Tensor:
+    """One guided evaluation at (x_t, t), as the preset's sampler would make it."""
+    P = max([0] + placeholders(prompt) + list(refs))
+    text, tmask = pipe.text([prompt])
+    rt, rm = pipe.references(refs, P)
+    tt = torch.full((1,), float(t))
+    if pipe.preset == "v1":
+        et, em = pipe.empty
+        v_c, v_u = pipe.dit(xt, tt, text, tmask, rt, rm), pipe.dit(xt, tt, et, em)
+        return v_u + 4.0 * (v_c - v_u)
+    g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(prompt)))[None, None]
+    lay = torch.from_numpy(layout.strips(P))[None] if pipe.dit.config.layout and rt is not None else None
+    return pipe.dit(xt, tt, text, tmask, rt, rm, 1.0, g, torch.full((1,), 3.0), lay)
+
+
+def _scores(images: list, words: list, labels: list, id_j) -> dict:
+    reads = [measure.ocr_word(img, w) for img, w in zip(images, words)]
+    hits = [measure.word_matches(r, w) for r, w in zip(reads, words)]
+    n_subjects = sum(len(lab) for lab in labels)
+    top1 = identity_top1(id_j, images, labels)
+    return {"ocr_word_accuracy": round(float(np.mean(hits)), 4), "ocr_word_accuracy_ci95": wilson(float(np.mean(hits)), len(hits)),
+            "ocr_char_accuracy": round(float(np.mean([measure.char_accuracy(r or "", w) for r, w in zip(reads, words)])), 4),
+            "identity_top1": round(top1, 4), "identity_top1_ci95": wilson(top1, n_subjects), "subjects": n_subjects}
+
+
+def _weights_judges():
+    from recipe import weights
+    return weights.judges()
+
+
+def _step(source: str, preset: str):
+    if source != "runs":
+        return None
+    ck = common.load_checkpoint("denoiser-" + preset)
+    return None if ck is None else ck["step"]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--source", choices=["runs", "weights"], default="runs")
+    ap.add_argument("--preset", choices=["v1", "v2"], default="v2")
+    ap.add_argument("--per-count", type=int, default=8, help="prompts per subject count (1, 2, 3)")
+    ap.add_argument("--t", type=float, nargs="+", default=[0.5, 0.7])
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--out", default=None, help="also write the JSON here (through a temporary file)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    result = run(a.source, a.preset, a.per_count, a.t)
+    text = json.dumps(result, indent=1)
+    print(text)
+    if a.out:
+        tmp = a.out + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(text + "\n")
+        os.replace(tmp, a.out)
+
+
+if __name__ == "__main__":
+    main()
