@@ -26,6 +26,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "CavendishCore", targets: ["CavendishCore"]),
+        .library(name: "CavendishOps", targets: ["CavendishOps"]),
         .library(name: "CavendishCPU", targets: ["CavendishCPU"]),
         .library(name: "CavendishIO", targets: ["CavendishIO"]),
         .library(name: "CavendishConformance", targets: ["CavendishConformance"]),
@@ -50,26 +51,29 @@ let package = Package(
 
         // Tensor core: element types, shapes, strided views, seeded random numbers.
         .target(name: "CavendishCore", swiftSettings: kernelSettings),
+        // Operators: the typed operator identity, and one schema per family (category, shape and type
+        // inference, cost) that shape inference, the simulator, the executor and the backends read.
+        .target(name: "CavendishOps", dependencies: ["CavendishCore"]),
         // CPU backend: ONNX-semantics kernels, the thread pool, the op dispatcher.
-        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CBLAS", "CVectorMath"], swiftSettings: kernelSettings),
+        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CavendishOps", "CBLAS", "CVectorMath"], swiftSettings: kernelSettings),
         // Vectorized float math for the CPU kernels' hot loops, in C so that clang's vectorizer applies.
         .target(name: "CVectorMath", cSettings: cKernelSettings),
         // Weight and image IO: HDF5, safetensors, PNG.
         .target(name: "CavendishIO", dependencies: ["CavendishCore", "CHDF5", "CPNG"]),
         // Graphs: models described once as data, shape inference, the memory planner, the executor.
-        .target(name: "CavendishGraph", dependencies: ["CavendishCore"]),
+        .target(name: "CavendishGraph", dependencies: ["CavendishCore", "CavendishOps"]),
         // Models described as graphs: published ones (SD 1.5, SDXL) and, later, NB-mini.
         .target(name: "CavendishModels", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO"]),
         // Image generation: NB-mini's resident pipeline, samplers, reference photos, weight checks.
         .target(name: "CavendishPipeline", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO", "CavendishModels"]),
         // The TPU-like tiled-execution simulator: chips, systolic timing, tiling, scheduling, traces.
-        .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishGraph", "CavendishCPU", "CavendishIO"]),
+        .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishOps", "CavendishGraph", "CavendishCPU", "CavendishIO"]),
         // The user's photo library: consent, metadata formats, the index, reference selection, prompt resolution.
         .target(name: "CavendishLibrary", dependencies: [
             "CavendishCore", "CavendishIO", "CJPEG", "CHEIF", .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         // Kernel case files (shared/KERNEL_CASES.md): loading, running, comparing, reporting.
-        .target(name: "CavendishConformance", dependencies: ["CavendishCore", "CavendishCPU", "CavendishIO"]),
+        .target(name: "CavendishConformance", dependencies: ["CavendishCore", "CavendishOps", "CavendishCPU", "CavendishIO"]),
         // Benchmark bodies shared by `cavendish kernels bench` and Benchmarks/.
         .target(name: "CavendishBench", dependencies: ["CavendishCore", "CavendishCPU", "CBLAS"]),
         .executableTarget(
@@ -82,6 +86,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CavendishCoreTests", dependencies: ["CavendishCore", "CavendishIO"]),
+        .testTarget(name: "CavendishOpsTests", dependencies: ["CavendishOps", "CavendishCore", "CavendishCPU", "CavendishConformance", "CavendishSimulator"]),
         .testTarget(name: "CavendishCPUTests", dependencies: ["CavendishCore", "CavendishCPU", "CavendishConformance"]),
         .testTarget(name: "CavendishIOTests", dependencies: ["CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishGraphTests", dependencies: ["CavendishGraph", "CavendishCPU", "CavendishCore", "CavendishConformance"]),

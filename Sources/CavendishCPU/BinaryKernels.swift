@@ -1,4 +1,5 @@
 import CavendishCore
+import CavendishOps
 import Foundation
 
 /// Broadcasting elementwise arithmetic: Add, Sub, Mul, Div, Pow, and the ternary Where.
@@ -6,26 +7,27 @@ import Foundation
 /// Float types compute in float32; integer types in 64-bit integers (division truncates toward zero,
 /// division by zero gives 0 rather than trapping).
 enum BinaryKernels {
-    static let ops = ["Add", "Sub", "Mul", "Div", "Pow"]
+    static let ops: [OperatorKind] = [.add, .sub, .mul, .div, .pow]
 
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let a = try call.input(0), b = try call.input(1)
+        guard let op = call.kind, ops.contains(op) else { throw KernelError.unsupported("binary operator \(call.op)") }
         let shape = try broadcastShape([a.shape, b.shape], call.op)
         if a.dtype.isFloatingPoint {
-            guard b.dtype.isFloatingPoint || call.op == "Pow" else {
+            guard b.dtype.isFloatingPoint || op == .pow else {
                 throw KernelError.invalid("\(call.op) mixes \(a.dtype) and \(b.dtype)")
             }
-            let out = try floatBinary(call.op, a.converted(to: .float32), b.converted(to: .float32), shape, into: call.output(0, shape: shape))
+            let out = try floatBinary(op, a.converted(to: .float32), b.converted(to: .float32), shape, into: call.output(0, shape: shape))
             return out.converted(to: a.dtype)
         }
-        guard a.dtype.isInteger, b.dtype.isInteger || (call.op == "Pow") else {
+        guard a.dtype.isInteger, b.dtype.isInteger || op == .pow else {
             throw KernelError.unsupported("\(call.op) on \(a.dtype) and \(b.dtype)")
         }
-        if call.op == "Pow" && b.dtype.isFloatingPoint {
-            let out = try floatBinary("Pow", a.converted(to: .float32), b.converted(to: .float32), shape, into: Tensor(uninitialized: shape))
+        if op == .pow && b.dtype.isFloatingPoint {
+            let out = try floatBinary(.pow, a.converted(to: .float32), b.converted(to: .float32), shape, into: Tensor(uninitialized: shape))
             return out.converted(to: a.dtype)
         }
-        let out = try intBinary(call.op, a.converted(to: .int64), b.converted(to: .int64), shape)
+        let out = try intBinary(op, a.converted(to: .int64), b.converted(to: .int64), shape)
         return out.converted(to: a.dtype)
     }
 
@@ -52,15 +54,15 @@ enum BinaryKernels {
         }
     }
 
-    static func floatBinary(_ op: String, _ a: Tensor, _ b: Tensor, _ shape: [Int], into out: Tensor) throws -> Tensor {
+    static func floatBinary(_ op: OperatorKind, _ a: Tensor, _ b: Tensor, _ shape: [Int], into out: Tensor) throws -> Tensor {
         let f: FloatRow
         switch op {
-        case "Add": f = row(+)
-        case "Sub": f = row(-)
-        case "Mul": f = row(*)
-        case "Div": f = row(/)
-        case "Pow": f = row { Foundation.pow($0, $1) }
-        default: throw KernelError.unsupported(op)
+        case .add: f = row(+)
+        case .sub: f = row(-)
+        case .mul: f = row(*)
+        case .div: f = row(/)
+        case .pow: f = row { Foundation.pow($0, $1) }
+        default: throw KernelError.unsupported(op.name)
         }
         let loop = StridedLoop(shape: shape, strides: [out.strides, try broadcastStrides(a, to: shape), try broadcastStrides(b, to: shape)])
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
@@ -71,15 +73,15 @@ enum BinaryKernels {
         return out
     }
 
-    static func intBinary(_ op: String, _ a: Tensor, _ b: Tensor, _ shape: [Int]) throws -> Tensor {
+    static func intBinary(_ op: OperatorKind, _ a: Tensor, _ b: Tensor, _ shape: [Int]) throws -> Tensor {
         let f: (Int64, Int64) -> Int64
         switch op {
-        case "Add": f = (&+)
-        case "Sub": f = (&-)
-        case "Mul": f = (&*)
-        case "Div": f = { $1 == 0 ? 0 : ($0 == .min && $1 == -1 ? .min : $0 / $1) }
-        case "Pow": f = integerPower
-        default: throw KernelError.unsupported(op)
+        case .add: f = (&+)
+        case .sub: f = (&-)
+        case .mul: f = (&*)
+        case .div: f = { $1 == 0 ? 0 : ($0 == .min && $1 == -1 ? .min : $0 / $1) }
+        case .pow: f = integerPower
+        default: throw KernelError.unsupported(op.name)
         }
         let out = Tensor(uninitialized: shape, dtype: .int64)
         var loop = StridedLoop(shape: shape, strides: [out.strides, try broadcastStrides(a, to: shape), try broadcastStrides(b, to: shape)])

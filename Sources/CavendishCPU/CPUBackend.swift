@@ -1,11 +1,13 @@
 import CavendishCore
+import CavendishOps
 
 /// Executes ONNX operators on the CPU.
 ///
-/// One kernel function per operator family, found by op type in `kernels`. Float kernels compute in
+/// One kernel function per operator, found by `OperatorKind` in `kernels`; shapes, types and costs are
+/// the operators' schemas (CavendishOps), which this backend's files mirror. Float kernels compute in
 /// float32: float16, bfloat16 and float64 inputs are widened and the result is rounded back to the input
 /// type, so the 16-bit types are storage types with float32 accumulation.
-public struct CPUBackend: KernelBackend {
+public struct CPUBackend: OperatorBackend {
     /// `cpu`.
     public let name = "cpu"
 
@@ -27,15 +29,29 @@ public struct CPUBackend: KernelBackend {
     }
 
     /// Operator types this backend implements.
-    public static var supportedOps: [String] { kernels.keys.sorted() }
+    public static var supportedOps: [String] { kernels.keys.sorted().map(\.name) }
+
+    /// The operators this backend implements, and the attribute values it does not.
+    public func unsupportedReason(_ kind: OperatorKind, attributes a: Attributes, opset: Int) -> String? {
+        guard Self.kernels[kind] != nil else { return "operator \(kind.name) is not implemented by the CPU backend" }
+        do {
+            switch kind {
+            case .gelu: _ = try GeluApproximation(a)
+            case .cast: _ = try CastSchema.target(a)
+            case .resize: if try a.int("antialias", 0) != 0 && a.string("mode", "nearest") != "nearest" { return "Resize antialias=1" }
+            default: break
+            }
+        } catch KernelError.unsupported(let m) { return m } catch { return nil }   // bad values are `run`'s to report
+        return nil
+    }
 
     /// Runs one operator.
     public func run(_ call: KernelInvocation) throws -> [Tensor] {
-        guard let kernel = Self.kernels[call.op] else {
+        guard let kind = call.kind, let kernel = Self.kernels[kind] else {
             throw KernelError.unsupported("operator \(call.op) is not implemented by the CPU backend")
         }
         do {
-            if call.op == "Attention" && !options.fusedAttention { return try AttentionKernel.run(call, fused: false) }
+            if kind == .attention && !options.fusedAttention { return try AttentionKernel.run(call, fused: false) }
             return try kernel(call)
         } catch let error as TensorError {
             // View and shape helpers report in tensor terms; name the operator for the user.
@@ -50,30 +66,30 @@ public struct CPUBackend: KernelBackend {
 
     typealias Kernel = @Sendable (KernelInvocation) throws -> [Tensor]
 
-    static let kernels: [String: Kernel] = {
-        var k: [String: Kernel] = [:]
+    static let kernels: [OperatorKind: Kernel] = {
+        var k: [OperatorKind: Kernel] = [:]
         for op in UnaryKernels.ops { k[op] = { try [UnaryKernels.run($0)] } }
         for op in BinaryKernels.ops { k[op] = { try [BinaryKernels.run($0)] } }
-        k["Where"] = { try [BinaryKernels.where($0)] }
-        k["Cast"] = { try [CastKernel.run($0)] }
-        k["MatMul"] = { try [MatMulKernel.run($0)] }
-        k["Gemm"] = { try [GemmKernel.run($0)] }
-        k["Conv"] = { try [ConvKernel.run($0)] }
-        k["Softmax"] = { try [SoftmaxKernel.run($0)] }
-        k["LayerNormalization"] = { try NormalizationKernels.layerNorm($0) }
-        k["GroupNormalization"] = { try [NormalizationKernels.groupNorm($0)] }
-        k["RMSNormalization"] = { try [NormalizationKernels.rmsNorm($0)] }
-        k["Transpose"] = { try [LayoutKernels.transpose($0)] }
-        k["Reshape"] = { try [LayoutKernels.reshape($0)] }
-        k["Expand"] = { try [LayoutKernels.expand($0)] }
-        k["Concat"] = { try [ConcatSplitKernels.concat($0)] }
-        k["Split"] = { try ConcatSplitKernels.split($0) }
-        k["Slice"] = { try [IndexingKernels.slice($0)] }
-        k["Gather"] = { try [IndexingKernels.gather($0)] }
-        k["Resize"] = { try [ResizeKernel.run($0)] }
-        k["ReduceMean"] = { try [ReduceKernels.run($0)] }
-        k["ReduceSum"] = { try [ReduceKernels.run($0)] }
-        k["Attention"] = { try AttentionKernel.run($0) }
+        k[.where] = { try [BinaryKernels.where($0)] }
+        k[.cast] = { try [CastKernel.run($0)] }
+        k[.matMul] = { try [MatMulKernel.run($0)] }
+        k[.gemm] = { try [GemmKernel.run($0)] }
+        k[.conv] = { try [ConvKernel.run($0)] }
+        k[.softmax] = { try [SoftmaxKernel.run($0)] }
+        k[.layerNormalization] = { try NormalizationKernels.layerNorm($0) }
+        k[.groupNormalization] = { try [NormalizationKernels.groupNorm($0)] }
+        k[.rmsNormalization] = { try [NormalizationKernels.rmsNorm($0)] }
+        k[.transpose] = { try [LayoutKernels.transpose($0)] }
+        k[.reshape] = { try [LayoutKernels.reshape($0)] }
+        k[.expand] = { try [LayoutKernels.expand($0)] }
+        k[.concat] = { try [ConcatSplitKernels.concat($0)] }
+        k[.split] = { try ConcatSplitKernels.split($0) }
+        k[.slice] = { try [IndexingKernels.slice($0)] }
+        k[.gather] = { try [IndexingKernels.gather($0)] }
+        k[.resize] = { try [ResizeKernel.run($0)] }
+        k[.reduceMean] = { try [ReduceKernels.run($0)] }
+        k[.reduceSum] = { try [ReduceKernels.run($0)] }
+        k[.attention] = { try AttentionKernel.run($0) }
         return k
     }()
 }

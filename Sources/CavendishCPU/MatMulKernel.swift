@@ -1,5 +1,6 @@
 import CBLAS
 import CavendishCore
+import CavendishOps
 
 /// A float32 matrix as BLAS sees it: a base pointer, whether it is stored transposed, and its leading
 /// dimension. Lets row-major and transposed views go to `cblas_sgemm` without a copy.
@@ -58,23 +59,14 @@ enum MatMulKernel {
         guard a0.dtype.isFloatingPoint, b0.dtype == a0.dtype else {
             throw KernelError.unsupported("MatMul on \(a0.dtype) x \(b0.dtype) (float types of one kind only)")
         }
+        let g = try MatMulGeometry(a0.shape, b0.shape)
         var a = a0.dtype == .float32 ? a0 : a0.converted(to: .float32)
         var b = b0.dtype == .float32 ? b0 : b0.converted(to: .float32)
-        let aVector = a.rank == 1, bVector = b.rank == 1
-        guard a.rank >= 1, b.rank >= 1 else { throw KernelError.invalid("MatMul needs operands of rank >= 1") }
-        if aVector { a = try a.reshaped([1, a.shape[0]]) }
-        if bVector { b = try b.reshaped([b.shape[0], 1]) }
-        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
-        guard b.shape[b.rank - 2] == k else {
-            throw KernelError.invalid("MatMul inner dimensions differ: \(a0.shape) x \(b0.shape)")
-        }
-        let batch = try BinaryKernels.broadcastShape([Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))], "MatMul")
-        let out = k == 0 ? Tensor(zeros: batch + [m, n]) : call.output(0, shape: batch + [m, n])
-        try multiply(a, b, into: out, batch: batch, m: m, n: n, k: k)
-        var shape = batch
-        if !aVector { shape.append(m) }
-        if !bVector { shape.append(n) }
-        return try out.reshaped(shape).converted(to: a0.dtype)
+        if g.aVector { a = try a.reshaped([1, a.shape[0]]) }
+        if g.bVector { b = try b.reshaped([b.shape[0], 1]) }
+        let out = g.k == 0 ? Tensor(zeros: g.batch + [g.m, g.n]) : call.output(0, shape: g.batch + [g.m, g.n])
+        try multiply(a, b, into: out, batch: g.batch, m: g.m, n: g.n, k: g.k)
+        return try out.reshaped(g.outputShape).converted(to: a0.dtype)
     }
 
     /// Batched `out = a @ b` for float32 views; `out` is dense `batch + [m, n]`.
@@ -122,16 +114,11 @@ enum MatMulKernel {
 enum GemmKernel {
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let a0 = try call.input(0), b0 = try call.input(1)
-        guard a0.rank == 2, b0.rank == 2 else { throw KernelError.invalid("Gemm needs 2-D A and B, got \(a0.shape) and \(b0.shape)") }
+        let t = try GemmAttributes(call.attributes)
+        let (m, k, n) = try GemmSchema.dimensions(a0.shape, b0.shape, t)
         guard a0.dtype.isFloatingPoint else { throw KernelError.unsupported("Gemm on \(a0.dtype)") }
-        let transA = try call.attributes.int("transA", 0) != 0, transB = try call.attributes.int("transB", 0) != 0
-        let alpha = Float(try call.attributes.float("alpha", 1)), beta = Float(try call.attributes.float("beta", 1))
+        let transA = t.transA, transB = t.transB, alpha = Float(t.alpha), beta = Float(t.beta)
         let a = a0.converted(to: .float32), b = b0.converted(to: .float32)
-        let m = transA ? a.shape[1] : a.shape[0], k = transA ? a.shape[0] : a.shape[1]
-        let n = transB ? b.shape[0] : b.shape[1]
-        guard (transB ? b.shape[1] : b.shape[0]) == k else {
-            throw KernelError.invalid("Gemm inner dimensions differ: A \(a0.shape) transA=\(transA), B \(b0.shape) transB=\(transB)")
-        }
         let out = Tensor(zeros: [m, n], dtype: .float32)
         var gemmBeta: Float = 0
         if let c = call.optionalInput(2), beta != 0 {

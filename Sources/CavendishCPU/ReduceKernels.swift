@@ -1,11 +1,13 @@
 import CavendishCore
+import CavendishOps
 
 /// ReduceSum and ReduceMean: axes from the input (ReduceSum from opset 13, ReduceMean from 18) or the
 /// attribute (earlier opsets), `keepdims`, and `noop_with_empty_axes`.
 enum ReduceKernels {
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let x = try call.input(0)
-        let axesFromInput = call.op == "ReduceSum" ? call.opset >= 13 : call.opset >= 18
+        guard let kind = call.kind, kind == .reduceSum || kind == .reduceMean else { throw KernelError.unsupported("reduction \(call.op)") }
+        let axesFromInput = ReduceSchema(kind: kind).axesFromInput(opset: call.opset)
         let axesList = axesFromInput ? call.intsInput(1) : try call.attributes.ints("axes")
         let keepDims = try call.attributes.int("keepdims", 1) != 0
         let noop = try call.attributes.int("noop_with_empty_axes", 0) != 0
@@ -16,7 +18,7 @@ enum ReduceKernels {
         let kept = (0..<x.rank).filter { !axes.contains($0) }
         let moved = try x.permuted(kept + axes)
         let rows = Shape.count(kept.map { x.shape[$0] }), n = Shape.count(axes.map { x.shape[$0] })
-        let mean = call.op == "ReduceMean"
+        let mean = kind == .reduceMean
         let outShape = keepDims ? x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element } : kept.map { x.shape[$0] }
         if x.dtype.isFloatingPoint {
             let src = moved.converted(to: .float32)

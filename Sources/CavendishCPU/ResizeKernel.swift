@@ -1,4 +1,5 @@
 import CavendishCore
+import CavendishOps
 import Foundation
 
 /// ONNX Resize (opset 11 and later): modes `nearest`, `linear` and `cubic`, every coordinate transform,
@@ -26,40 +27,13 @@ enum ResizeKernel {
         let cubicA = Float(try a.float("cubic_coeff_a", -0.75))
         let excludeOutside = try a.int("exclude_outside", 0) != 0
         let extrapolation = Float(try a.float("extrapolation_value", 0))
-        let policy = try a.string("keep_aspect_ratio_policy", "stretch")
         let rank = x.rank
-        let axes = try (try a.ints("axes") ?? Array(0..<rank)).map { try Shape.normalizeAxis($0, rank: rank) }
-
         // Inputs: opset 10 has (X, scales); later (X, roi, scales, sizes).
-        let scalesInput = call.opset < 11 ? call.optionalInput(1) : call.optionalInput(2)
-        let sizesInput = call.opset < 11 ? nil : call.optionalInput(3)
-        let roiInput = call.opset < 11 ? nil : call.optionalInput(1)
-        var scales = [Double](repeating: 1, count: rank)
-        var outShape = x.shape
-        if let sizesTensor = sizesInput, sizesTensor.count > 0 {
-            let sizes = sizesTensor.int64s().map(Int.init)
-            guard sizes.count == axes.count else { throw KernelError.invalid("Resize sizes has \(sizes.count) values for \(axes.count) axes") }
-            if policy == "stretch" {
-                for (i, axis) in axes.enumerated() { outShape[axis] = sizes[i]; scales[axis] = Double(sizes[i]) / Double(x.shape[axis]) }
-            } else {
-                let ratios = axes.enumerated().map { Double(sizes[$0.offset]) / Double(x.shape[$0.element]) }
-                let s = policy == "not_larger" ? ratios.min()! : ratios.max()!
-                for axis in axes {
-                    scales[axis] = s
-                    outShape[axis] = Int((s * Double(x.shape[axis])).rounded(.toNearestOrAwayFromZero))
-                }
-            }
-        } else if let scalesTensor = scalesInput, scalesTensor.count > 0 {
-            let s = scalesTensor.floats()
-            guard s.count == axes.count else { throw KernelError.invalid("Resize scales has \(s.count) values for \(axes.count) axes") }
-            for (i, axis) in axes.enumerated() {
-                guard s[i] > 0 else { throw KernelError.invalid("Resize scale \(s[i]) must be positive") }
-                scales[axis] = Double(s[i])
-                outShape[axis] = Int((Double(x.shape[axis]) * Double(s[i])).rounded(.down))
-            }
-        } else {
-            throw KernelError.invalid("Resize needs scales or sizes")
-        }
+        let at = ResizeGeometry.inputPositions(opset: call.opset)
+        let roiInput = at.roi.flatMap { call.optionalInput($0) }
+        let geometry = try ResizeGeometry(input: x.shape, attributes: a, scales: call.optionalInput(at.scales)?.floats(),
+                                          sizes: at.sizes.flatMap { call.intsInput($0) })
+        let axes = geometry.axes, scales = geometry.scales, outShape = geometry.outputShape
         var roi = [Float](repeating: 0, count: rank) + [Float](repeating: 1, count: rank)
         if transform == "tf_crop_and_resize", let r = roiInput?.floats() {
             guard r.count == 2 * axes.count else { throw KernelError.invalid("Resize roi has \(r.count) values") }

@@ -1,4 +1,5 @@
 import CavendishCore
+import CavendishOps
 
 /// ONNX Softmax. From opset 13 it normalizes along one axis; before 13 along the flattened trailing
 /// dimensions from `axis` on.
@@ -6,7 +7,7 @@ enum SoftmaxKernel {
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let x = try call.input(0)
         guard x.dtype.isFloatingPoint else { throw KernelError.unsupported("Softmax on \(x.dtype)") }
-        let axis = try Shape.normalizeAxis(try call.attributes.int("axis", call.opset >= 13 ? -1 : 1), rank: max(x.rank, 1))
+        let axis = try Shape.normalizeAxis(try SoftmaxSchema.axis(call.attributes, opset: call.opset), rank: max(x.rank, 1))
         let input = x.converted(to: .float32)
         let out = call.output(0, shape: x.shape)
         let outer = Shape.count(Array(x.shape.prefix(axis)))

@@ -1,9 +1,10 @@
 import CavendishCore
+import CavendishOps
 import Foundation
 
 /// Elementwise float functions: Sigmoid, Tanh, Erf, Exp, Sqrt, Sin, Cos, Gelu, Clip.
 enum UnaryKernels {
-    static let ops = ["Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Sin", "Cos", "Gelu", "Clip"]
+    static let ops: [OperatorKind] = [.sigmoid, .tanh, .erf, .exp, .sqrt, .sin, .cos, .gelu, .clip]
 
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let x = try call.input(0)
@@ -27,24 +28,23 @@ enum UnaryKernels {
     }
 
     static func function(_ call: KernelInvocation) throws -> Function {
-        switch call.op {
-        case "Exp": return FastMath.exp
-        case "Sigmoid": return FastMath.sigmoid
-        case "Tanh": return map { Foundation.tanh($0) }
-        case "Erf": return map { Foundation.erf($0) }
-        case "Sqrt": return map { $0.squareRoot() }
-        case "Sin": return map { Foundation.sin($0) }
-        case "Cos": return map { Foundation.cos($0) }
-        case "Gelu":
-            switch try call.attributes.string("approximate", "none") {
-            case "none": return FastMath.gelu
-            case "tanh":
+        switch call.kind {
+        case .exp?: return FastMath.exp
+        case .sigmoid?: return FastMath.sigmoid
+        case .tanh?: return map { Foundation.tanh($0) }
+        case .erf?: return map { Foundation.erf($0) }
+        case .sqrt?: return map { $0.squareRoot() }
+        case .sin?: return map { Foundation.sin($0) }
+        case .cos?: return map { Foundation.cos($0) }
+        case .gelu?:
+            switch try GeluApproximation(call.attributes) {
+            case .none: return FastMath.gelu
+            case .tanh:
                 return map { x in
                     0.5 * x * (1 + Foundation.tanh(0.79788456080286536 * (x + 0.044715 * x * x * x)))
                 }
-            case let other: throw KernelError.unsupported("Gelu approximate=\(other)")
             }
-        case "Clip":
+        case .clip?:
             // Bounds are attributes before opset 11 and optional scalar inputs since; an absent one is no bound.
             func bound(_ input: Int, _ attribute: String, _ none: Float) throws -> Float {
                 if call.opset < 11 { return try call.attributes.optionalFloat(attribute).map(Float.init) ?? none }
@@ -64,11 +64,7 @@ enum UnaryKernels {
 enum CastKernel {
     static func run(_ call: KernelInvocation) throws -> Tensor {
         let x = try call.input(0)
-        let to = try call.attributes.int("to", 1)
-        guard let target = OnnxElementType.dtype(onnxCode: to) else {
-            throw KernelError.unsupported("Cast to ONNX element type \(to)")
-        }
-        return x.converted(to: target)
+        return x.converted(to: try CastSchema.target(call.attributes))
     }
 }
 

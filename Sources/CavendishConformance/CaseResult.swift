@@ -15,6 +15,9 @@ public struct CaseResult: Codable, Sendable {
     public var maxRelErr: Double
     /// What went wrong, or which output/attribute is unsupported.
     public var message: String
+    /// Matrix-unit floating-point operations of the call by the operator's schema (2 x M x N x K per
+    /// GEMM); nil for operators without matrix work or cases that did not run.
+    public var flops: Double?
 
     /// A result.
     public init(file: String, op: String, status: Status, maxAbsErr: Double, maxRelErr: Double, message: String) {
@@ -22,7 +25,7 @@ public struct CaseResult: Codable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case file, op, status, message
+        case file, op, status, message, flops
         case maxAbsErr = "max_abs_err"
         case maxRelErr = "max_rel_err"
     }

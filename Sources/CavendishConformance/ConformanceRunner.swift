@@ -1,4 +1,5 @@
 import CavendishCore
+import CavendishOps
 import Foundation
 
 /// Runs kernel cases on a backend and judges them.
@@ -14,6 +15,10 @@ public struct ConformanceRunner: Sendable {
         var result = CaseResult(file: kernelCase.source, op: kernelCase.call.op, status: .pass, maxAbsErr: 0, maxRelErr: 0, message: "")
         var call = kernelCase.call
         call.outputCount = kernelCase.expected.count
+        // The backend says what it does not run before it is asked to.
+        if let reason = backend.unsupportedReason(for: call) {
+            result.status = .unsupported; result.message = reason; return result
+        }
         let outputs: [Tensor]
         do {
             outputs = try backend.run(call)
@@ -35,7 +40,33 @@ public struct ConformanceRunner: Sendable {
                 result.message = "output \(i): \(c.message)"
             }
         }
+        checkSchema(kernelCase, call, &result)
         return result
+    }
+
+    /// The operator's schema must predict every expected output's shape and type from the inputs (all
+    /// known, as constants), and its cost is recorded: matrix-unit FLOPs where the operator has a formula.
+    func checkSchema(_ kernelCase: KernelCase, _ call: KernelInvocation, _ result: inout CaseResult) {
+        let inferred: [TensorInfo]
+        do {
+            let schema = try OperatorSchemas.schema(named: call.op)
+            inferred = try call.inferredOutputs()
+            let cost = try schema.cost(call.inputInfos, inferred, call.attributes, opset: call.opset)
+            if cost.flops > 0 { result.flops = cost.flops }
+        } catch {
+            if result.status == .pass { result.status = .fail; result.message = "shape inference: \(error)" }
+            return
+        }
+        for (i, expected) in kernelCase.expected.enumerated() {
+            guard let expected, result.status == .pass else { continue }
+            guard i < inferred.count else {
+                result.status = .fail; result.message = "shape inference: output \(i) missing (\(inferred.count) inferred)"; return
+            }
+            if inferred[i].shape != expected.shape || inferred[i].dtype != expected.dtype {
+                result.status = .fail
+                result.message = "shape inference: output \(i) is \(inferred[i].shape) \(inferred[i].dtype), expected \(expected.shape) \(expected.dtype)"
+            }
+        }
     }
 
     /// Loads and runs each case file; a file that cannot be read is an `error` result, not a crash.

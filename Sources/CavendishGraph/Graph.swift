@@ -1,4 +1,5 @@
 import CavendishCore
+import CavendishOps
 
 /// Identifies a value (a tensor) in a graph.
 public struct ValueID: Hashable, Sendable, Comparable, CustomStringConvertible {
@@ -52,6 +53,13 @@ public struct Node: Sendable {
     public var opset: Int
     /// Where in the model this node comes from (`down.1.attn.0/q`), for reports and traces.
     public var name: String
+
+    /// The operator, or `KernelError.unsupported` when `op` names none the runtime knows. `GraphBuilder`
+    /// only adds nodes whose outputs the schema inferred, so a built graph's nodes all have one.
+    public func kind() throws -> OperatorKind { try OperatorKind(named: op) }
+
+    /// The operator's schema.
+    public func schema() throws -> any OperatorSchema { try kind().schema }
 }
 
 /// A model described once, as data: values with shapes and element types, and nodes in execution order.

@@ -1,4 +1,5 @@
 import CavendishCore
+import CavendishOps
 import Foundation
 
 /// Why a graph could not be loaded or run.
@@ -56,6 +57,13 @@ public final class GraphExecutor: @unchecked Sendable {
         self.graph = graph
         self.backend = backend
         self.usesPlan = usesPlan
+        // The backend says what it cannot run before any weight is touched.
+        for node in graph.nodes {
+            let call = KernelInvocation(op: node.op, inputs: [], attributes: node.attributes, opset: node.opset)
+            if let reason = backend.unsupportedReason(for: call) {
+                throw GraphError("node \(node.name.isEmpty ? node.op : node.name) (\(node.op)): \(backend.name) backend: unsupported: \(reason)")
+            }
+        }
         var resident: [ValueID: Tensor] = [:]
         for (i, value) in graph.values.enumerated() {
             let id = ValueID(i)
@@ -78,7 +86,7 @@ public final class GraphExecutor: @unchecked Sendable {
             if node.inputs.allSatisfy({ $0 == nil || resident[$0!] != nil }) {
                 // Layout ops fold into views of a stored 16-bit weight; anything that computes gets the
                 // widened values, so folding rounds nothing.
-                let layoutOnly = Self.layoutOps.contains(node.op)
+                let layoutOnly = try node.schema().returnsView
                 let inputs = node.inputs.map { $0.flatMap { id in resident[id].map { layoutOnly ? $0 : $0.converted(to: graph[id].dtype) } } }
                 let outs = try backend.run(KernelInvocation(op: node.op, inputs: inputs,
                                                            attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count))
@@ -145,9 +153,6 @@ public final class GraphExecutor: @unchecked Sendable {
             return copy
         }
     }
-
-    /// Ops whose kernels return a view of their input, which folding may apply to a stored weight.
-    static let layoutOps: Set<String> = ["Transpose", "Reshape", "Squeeze", "Unsqueeze", "Flatten", "Identity"]
 
     /// A float32 copy of a 16-bit view with the same strides, in scratch buffer `slot`: the span of the
     /// underlying storage the view covers is widened, so a transposed weight stays a transposed view

@@ -1,5 +1,6 @@
 import CavendishCore
 import CavendishGraph
+import CavendishOps
 
 /// Costs a graph on a chip: groups nodes into fused kernels, tiles each for the chip, and runs an
 /// event-driven schedule of every grid step over the engines (HBM DMA in and out, matrix units, vector
@@ -38,7 +39,7 @@ public struct Simulator: Sendable {
         var groups: [Group] = []
         for (i, node) in graph.nodes.enumerated() {
             let w = workloads[i]
-            let isNorm = ["LayerNormalization", "GroupNormalization", "RMSNormalization"].contains(node.op)
+            let isNorm = w.category == .normalization
             // Join the kernel being built when one of the inputs comes from it; values it produces that
             // other kernels also read are still written out (multi-output fusion, as XLA does).
             var target: Int? = nil

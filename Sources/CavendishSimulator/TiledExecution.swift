@@ -1,5 +1,6 @@
 import CavendishCPU
 import CavendishCore
+import CavendishOps
 
 /// Runs operators through the simulator's tiled programs on real data, block by block, on the CPU.
 ///
@@ -9,8 +10,10 @@ import CavendishCore
 /// the output in VMEM-sized chunks. Operators whose rows are independent along the batch axis
 /// (normalizations, Softmax, Attention) run one batch slice per block. A counter checks that every
 /// output element is written exactly once, so passing the kernel cases proves the tiling covers the
-/// output. Other operators run as a single block.
-public struct TiledBackend: KernelBackend {
+/// output. Other operators run as a single block. Which program an operator gets follows from its schema
+/// (category, elementwise operands, batch independence); output shapes come from the schema too, so no
+/// operator is run whole just to learn them.
+public struct TiledBackend: OperatorBackend {
     /// `tpusim`.
     public let name = "tpusim"
     /// The chip whose tiling is executed.
@@ -28,23 +31,24 @@ public struct TiledBackend: KernelBackend {
     /// Executes the tiling of `chip`.
     public init(chip: ChipSpec = TiledBackend.testChip) { self.chip = chip }
 
-    static let elementwise: Set<String> = ["Sigmoid", "Tanh", "Erf", "Exp", "Sqrt", "Sin", "Cos", "Gelu", "Cast",
-                                           "Add", "Sub", "Mul", "Div", "Pow", "Where"]
-    static let batchLocal: Set<String> = ["GroupNormalization", "Attention"]
+    /// Every block runs on the CPU backend, so this backend runs what it runs.
+    public func unsupportedReason(_ kind: OperatorKind, attributes: Attributes, opset: Int) -> String? {
+        cpu.unsupportedReason(kind, attributes: attributes, opset: opset)
+    }
 
     public func run(_ call: KernelInvocation) throws -> [Tensor] {
-        switch call.op {
-        case "MatMul": return [try matmul(call)]
-        case "Conv": return [try conv(call)]
-        case "Gemm": return [try gemm(call)]
-        case let op where Self.elementwise.contains(op): return [try streamed(call)]
-        case "Softmax", "LayerNormalization", "RMSNormalization":
-            let axis = try call.attributes.int("axis", call.op == "Softmax" && call.opset < 13 ? 1 : -1)
-            let rank = try call.input(0).rank
-            let a = axis < 0 ? axis + rank : axis
-            return a >= 1 ? try batchSliced(call) : try cpu.run(call)
-        case let op where Self.batchLocal.contains(op): return try batchSliced(call)
-        default: return try cpu.run(call)
+        guard let kind = call.kind else { return try cpu.run(call) }
+        switch kind {
+        case .matMul: return [try matmul(call)]
+        case .conv: return [try conv(call)]
+        case .gemm: return [try gemm(call)]
+        default:
+            let schema = kind.schema
+            if let operands = schema.elementwiseOperands { return [try streamed(call, operands: operands)] }
+            if let carriers = try schema.batchInputs(call.inputInfos, call.attributes, opset: call.opset) {
+                return try batchSliced(call, carriers: carriers)
+            }
+            return try cpu.run(call)
         }
     }
 
@@ -83,22 +87,16 @@ public struct TiledBackend: KernelBackend {
     func matmul(_ call: KernelInvocation) throws -> Tensor {
         let a0 = try call.input(0), b0 = try call.input(1)
         guard a0.dtype.isFloatingPoint, a0.dtype == b0.dtype else { return try cpu.run(call)[0] }
-        guard a0.rank >= 1, b0.rank >= 1 else { throw KernelError.invalid("MatMul needs operands of rank >= 1") }
+        let g = try MatMulGeometry(a0.shape, b0.shape)
         var a = a0.converted(to: .float32), b = b0.converted(to: .float32)
-        if a.rank == 1 { a = try a.reshaped([1, a.count]) }
-        if b.rank == 1 { b = try b.reshaped([b.count, 1]) }
-        let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
-        guard b.shape[b.rank - 2] == k else { throw KernelError.invalid("MatMul inner dimensions differ: \(a0.shape) x \(b0.shape)") }
-        let batch = try Shape.broadcast([Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))])
-        let count = Shape.count(batch)
+        if g.aVector { a = try a.reshaped([1, a.count]) }
+        if g.bVector { b = try b.reshaped([b.count, 1]) }
+        let (m, k, n, batch, count) = (g.m, g.k, g.n, g.batch, g.batchCount)
         let ae = try a.expanded(to: batch + [m, k]).contiguous().reshaped([count, m, k])
         let be = try b.expanded(to: batch + [k, n]).contiguous().reshaped([count, k, n])
         let t = tiling(m: m, n: n, k: k, count: count)
         let out = try gridProduct(t, aBlock: { c, r, ks in try block(ae, c, r, ks) }, bBlock: { c, ks, cs in try block(be, c, ks, cs) })
-        var shape = batch
-        if a0.rank > 1 { shape.append(m) }
-        if b0.rank > 1 { shape.append(n) }
-        return try out.reshaped(shape).converted(to: a0.dtype)
+        return try out.reshaped(g.outputShape).converted(to: a0.dtype)
     }
 
     func gemm(_ call: KernelInvocation) throws -> Tensor {
@@ -167,20 +165,25 @@ public struct TiledBackend: KernelBackend {
     // MARK: Vector-unit grids
 
     /// Elementwise ops: the output is streamed in chunks of a quarter of VMEM; each chunk computes from
-    /// the matching chunk of every (broadcast) input.
-    func streamed(_ call: KernelInvocation) throws -> Tensor {
-        let whole = try cpu.run(call)[0]   // only for the output's shape and type
-        let shape = whole.shape
-        let inputs = try call.inputs.map { try $0.map { try $0.expanded(to: try Shape.broadcast([$0.shape, shape])).contiguous() } }
-        guard inputs.compactMap({ $0 }).allSatisfy({ $0.shape == shape }) else { return whole }
-        let out = Tensor(zeros: shape, dtype: whole.dtype)
+    /// the matching chunk of every (broadcast) elementwise operand, the first `operands` inputs (the rest,
+    /// such as Clip's bounds, go to every chunk whole). The output's shape and type are the schema's.
+    func streamed(_ call: KernelInvocation, operands: Int) throws -> Tensor {
+        guard let inferred = try call.inferredOutputs().first else { return try cpu.run(call)[0] }
+        let shape = inferred.shape
+        let inputs = try call.inputs.enumerated().map { i, t in
+            try t.map { i < operands ? try $0.expanded(to: try Shape.broadcast([$0.shape, shape])).contiguous() : $0 }
+        }
+        guard inputs.prefix(operands).compactMap({ $0 }).allSatisfy({ $0.shape == shape }) else { return try cpu.run(call)[0] }
+        let out = Tensor(zeros: shape, dtype: inferred.dtype)
         let chunk = max(1, chip.vmemBytes / 4 / 4)
         var written = 0
         var start = 0
         while start < out.count {
             let end = min(out.count, start + chunk)
             var piece = call
-            piece.inputs = try inputs.map { try $0.map { try $0.reshaped([$0.count]).sliced(axis: 0, start: start, end: end) } }
+            piece.inputs = try inputs.enumerated().map { i, t in
+                try t.map { i < operands ? try $0.reshaped([$0.count]).sliced(axis: 0, start: start, end: end) : $0 }
+            }
             let r = try cpu.run(piece)[0]
             (out.rawPointer + start * out.dtype.byteSize).copyMemory(from: r.contiguous().rawPointer, byteCount: (end - start) * out.dtype.byteSize)
             written += end - start
@@ -190,24 +193,15 @@ public struct TiledBackend: KernelBackend {
         return out
     }
 
-    /// One block per batch element: every input whose leading dimension is the batch is sliced.
-    func batchSliced(_ call: KernelInvocation) throws -> [Tensor] {
-        let x = try call.input(0)
-        guard x.rank >= 2, x.shape[0] > 1 else { return try cpu.run(call) }
-        let batch = x.shape[0]
+    /// One block per batch element: the inputs the schema says carry the batch are sliced.
+    func batchSliced(_ call: KernelInvocation, carriers: [Bool]) throws -> [Tensor] {
+        let batch = try call.input(0).shape[0]
         var parts: [[Tensor]] = []
         for b in 0..<batch {
             var piece = call
             piece.inputs = try call.inputs.enumerated().map { i, t in
                 guard let t else { return nil }
-                let sliceable: Bool
-                if call.op == "Attention" {
-                    // Q, K, V, the caches and nonpad lengths carry the batch; a mask only when it is 4-D with it.
-                    sliceable = i == 3 ? (t.rank == 4 && t.shape[0] == batch) : t.shape.first == batch
-                } else {
-                    sliceable = t.rank == x.rank && t.shape[0] == batch
-                }
-                return sliceable ? try t.sliced(axis: 0, start: b, end: b + 1).contiguous() : t
+                return i < carriers.count && carriers[i] ? try t.sliced(axis: 0, start: b, end: b + 1).contiguous() : t
             }
             parts.append(try cpu.run(piece))
         }
