@@ -19,6 +19,7 @@ struct SimulateCommand: ParsableCommand {
           cavendish simulate gemm --m 4096 --n 4096 --k 4096 --hw v5e
           cavendish simulate gemm --m 64 --n 48 --k 40 --array 32x8 --dataflow os --mode scalesim
           cavendish simulate model sdxl-unet --hw v5e --steps 20 --guidance --json
+          cavendish simulate model nb-mini-v1 --hw v5e --references 2 --photos 3
         """,
         subcommands: [Hardware.self, Gemm.self, Model.self]
     )
