@@ -83,6 +83,15 @@ public struct Graph: Sendable {
     /// The value behind an id.
     public subscript(_ id: ValueID) -> Value { values[id.index] }
 
+    /// The same graph, node for node, with its float32 inputs, weights and intermediates declared as
+    /// `dtype`: a graph the CPU runs in float32, as the simulator costs it at another precision (whose
+    /// byte counts follow the values' element types). Constants keep their type, matching their data.
+    public func storingFloats(as dtype: DType) -> Graph {
+        var g = self
+        for i in g.values.indices where g.values[i].dtype == .float32 && g.values[i].role != .constant { g.values[i].dtype = dtype }
+        return g
+    }
+
     /// Weight values (name and shape), in creation order.
     public var weights: [Value] { values.filter { $0.role == .weight } }
 

@@ -51,6 +51,11 @@ public final class GraphExecutor: @unchecked Sendable {
     /// Whether kernels write into the planned arena (off: every output is allocated, for ablations).
     public let usesPlan: Bool
 
+    /// Called with the graph at the start of every run of every executor, while bound (nil: nothing is
+    /// called). Task-local, so that a test can record exactly which graphs one call (such as a whole image
+    /// generation) executes, however many executors it goes through, without seeing other tests' runs.
+    @TaskLocal public static var runObserver: (@Sendable (Graph) -> Void)?
+
     /// Loads `weights` (by name) for `graph`.
     public init(graph: Graph, weights: [String: Tensor], backend: any KernelBackend, usesPlan: Bool = true,
                 residency: WeightResidency = .widened) throws {
@@ -111,6 +116,7 @@ public final class GraphExecutor: @unchecked Sendable {
         guard inputs.count == graph.inputs.count else {
             throw GraphError("the graph takes \(graph.inputs.count) inputs, got \(inputs.count)")
         }
+        Self.runObserver?(graph)
         var env = resident
         for (id, t) in zip(graph.inputs, inputs) {
             let v = graph[id]

@@ -11,6 +11,12 @@ public struct PipelineWorkload: Sendable {
         public var graph: Graph
         /// Runs per batch of images.
         public var runs: Int
+        /// A stage.
+        public init(label: String, graph: Graph, runs: Int) {
+            self.label = label
+            self.graph = graph
+            self.runs = runs
+        }
     }
     /// Model name.
     public var name: String
@@ -18,20 +24,28 @@ public struct PipelineWorkload: Sendable {
     public var stages: [Stage]
     /// Images per batch.
     public var imagesPerBatch: Int
+    /// The stage `simulate model --trace` records one run of: a denoiser evaluation.
+    public var tracedStage: Int
+
+    /// A workload.
+    public init(name: String, stages: [Stage], imagesPerBatch: Int, tracedStage: Int = 0) {
+        self.name = name
+        self.stages = stages
+        self.imagesPerBatch = imagesPerBatch
+        self.tracedStage = tracedStage
+    }
 }
 
-/// The models `cavendish simulate model` knows.
+/// The published models `cavendish simulate model` knows, described by shape alone. NB-mini is not here:
+/// its workload is the run plan of its pipeline (CavendishPipeline's `RunPlan`), built from the configs
+/// in its weight files, so that what is costed is what `generate` runs.
 public enum ModelCatalog {
     /// Names accepted by `pipeline`.
-    public static let names = ["sdxl-unet", "sd15-unet", "nb-mini-v1", "nb-mini-v2"]
+    public static let names = ["sdxl-unet", "sd15-unet"]
 
     /// Default output resolution of a model.
     public static func defaultResolution(_ name: String) -> Int {
-        switch name {
-        case "sd15-unet": return 512
-        case "nb-mini-v1", "nb-mini-v2": return 128
-        default: return 1024
-        }
+        name == "sd15-unet" ? 512 : 1024
     }
 
     /// The pipeline of `name`: `steps` denoiser evaluations (each on a doubled batch with classifier-free
@@ -43,7 +57,6 @@ public enum ModelCatalog {
             throw GraphError("resolution must be a multiple of 64 between 64 and 4096, got \(resolution)")
         }
         guard steps >= 1, steps <= 1000, batch >= 1, batch <= 64 else { throw GraphError("steps must be 1...1000 and batch 1...64") }
-        if name.hasPrefix("nb-mini-") { return try nbMini(name, resolution: resolution, steps: steps, guidance: guidance, batch: batch, dtype: dtype) }
         let config: UNet2DCondition.Config
         switch name {
         case "sdxl-unet": config = .sdxlBase
@@ -54,24 +67,6 @@ public enum ModelCatalog {
         let unet = try UNet2DCondition(config: config).graph(batch: batch * (guidance ? 2 : 1), latentSize: latent, dtype: dtype)
         let vae = try AutoencoderKLDecoder().graph(batch: batch, latentSize: latent, dtype: dtype)
         return PipelineWorkload(name: name, stages: [.init(label: "unet", graph: unet, runs: steps),
-                                                     .init(label: "vae-decoder", graph: vae, runs: 1)], imagesPerBatch: batch)
-    }
-
-    /// NB-mini with the recipe's default shapes: v1 evaluates the DiT on a doubled batch when guided,
-    /// v2 once per step with glyph and guidance inputs; one person's 8 reference tokens; one decode.
-    static func nbMini(_ name: String, resolution: Int, steps: Int, guidance: Bool, batch: Int, dtype: DType) throws -> PipelineWorkload {
-        guard resolution == 128 else { throw GraphError("NB-mini generates 128x128 images; --resolution must be 128") }
-        let v2 = name == "nb-mini-v2"
-        var config = DiTConfig()
-        config.glyph = v2
-        config.guidanceEmbed = v2
-        config.layout = v2
-        let evaluations = batch * (guidance && !v2 ? 2 : 1)
-        let dit = try NBMiniDiT(config: config).graph(batch: evaluations, textTokens: 48, referenceTokens: 8, dtype: dtype)
-        var vaeConfig = VAEConfig()
-        vaeConfig.glyphConditioning = true   // the shipped decoder (shared by v1 and v2) takes the glyph map
-        let vae = try NBMiniVAEDecoder(config: vaeConfig).graph(batch: batch, latentSize: 32, dtype: dtype)
-        return PipelineWorkload(name: name, stages: [.init(label: "dit", graph: dit, runs: steps),
                                                      .init(label: "vae-decoder", graph: vae, runs: 1)], imagesPerBatch: batch)
     }
 }

@@ -49,11 +49,11 @@ final class LazyExecutor: @unchecked Sendable {
 extension NBMiniPipeline {
     /// The VAE encoder for 128 x 128 images, deferred until img2img first asks for it. Only the
     /// `encoder.*` weights are kept, so the decoder's copies are not held twice.
-    static func lazyEncoder(config: VAEConfig, weights: [String: Tensor], backend: any KernelBackend, memoryPlan: Bool,
+    static func lazyEncoder(architecture: NBMiniArchitecture, weights: [String: Tensor], backend: any KernelBackend, memoryPlan: Bool,
                             residency: GraphExecutor.WeightResidency) -> LazyExecutor {
         let encoderWeights = weights.filter { $0.key.hasPrefix("encoder.") }
         return LazyExecutor {
-            try GraphExecutor(graph: try NBMiniVAEEncoder(config: config).graph(batch: 1, imageSize: InitImage.size),
+            try GraphExecutor(graph: try architecture.graph(.vaeEncoder),
                               weights: encoderWeights, backend: backend, usesPlan: memoryPlan, residency: residency)
         }
     }
@@ -65,6 +65,12 @@ extension NBMiniPipeline {
         let s = InitImage.size
         let mean = try encoder.get().run([try image.tensor.reshaped([1, vaeConfig.inChannels, s, s])])[0]
         return Tensor(shape: mean.shape, floats: vaeConfig.denoiserLatent(mean: mean.floats()))
+    }
+
+    /// The grid step img2img starts denoising at: k = N - round(N * strength), rounding half to even as
+    /// Python's `round` does (see `imageToImageStart`).
+    static func imageToImageFirstStep(steps: Int, strength: Double) -> Int {
+        steps - Int((Double(steps) * strength).rounded(.toNearestOrEven))
     }
 
     /// Where img2img starts denoising: the latent `z` of the init image noised to the time of step
@@ -83,7 +89,7 @@ extension NBMiniPipeline {
         precondition((0...1).contains(strength), "img2img strength \(strength) is outside 0...1")
         precondition(steps >= 1, "img2img needs at least one step, not \(steps)")
         precondition(z.count == eps.count, "latent (\(z.count)) and noise (\(eps.count)) differ in size")
-        let k = steps - Int((Double(steps) * strength).rounded(.toNearestOrEven))
+        let k = imageToImageFirstStep(steps: steps, strength: strength)
         if k == 0 { return (eps, 0) }
         if k == steps { return (z, steps) }
         let t = (grid ?? NoiseSchedule.timeGrid(steps: steps))[k]

@@ -46,6 +46,8 @@ public final class NBMiniPipeline: @unchecked Sendable {
         public var cacheConditioning = true
         /// A request for `prompt`.
         public init(prompt: String) { self.prompt = prompt }
+        /// The steps of the time grid: `steps`, or the preset's default.
+        var stepCount: Int { steps ?? preset.defaults.steps }
     }
 
     /// A generated image.
@@ -68,16 +70,19 @@ public final class NBMiniPipeline: @unchecked Sendable {
     let backend: any KernelBackend
     let text: MiniLMTextEncoder
     let glyphs: GlyphRenderer
-    let vaeConfig: VAEConfig
+    /// The loaded components' shapes: every graph this pipeline runs is `architecture.graph(_:)` of a
+    /// `RunPlan.Part`, the description `simulate model` costs too.
+    public let architecture: NBMiniArchitecture
+    var vaeConfig: VAEConfig { architecture.vae }
+    var refConfig: ReferenceEncoderConfig { architecture.referenceEncoder }
+    var ditConfigs: [Preset: DiTConfig] { architecture.dit }
     let decoder: GraphExecutor
     /// The VAE encoder, for img2img (ImageToImage.swift); built on first use.
     let encoder: LazyExecutor
-    let refConfig: ReferenceEncoderConfig
     let refWeights: [String: Tensor]
-    var ditConfigs: [Preset: DiTConfig] = [:]
     var ditWeights: [Preset: [String: Tensor]] = [:]
-    private var denoisers: [String: GraphExecutor] = [:]
-    private var referenceEncoders: [String: GraphExecutor] = [:]
+    /// Denoiser and reference-encoder executors, built on first use for each shape.
+    private var executors: [RunPlan.Part: GraphExecutor] = [:]
     private let lock = NSLock()
 
     /// Whether graphs run from their memory plan (a switch for ablations).
@@ -110,43 +115,52 @@ public final class NBMiniPipeline: @unchecked Sendable {
             weightDigests[name] = manifest.digests[name]
         }
         let vae = try load("nb-mini-vae.h5")
-        vaeConfig = try vae.config(VAEConfig.self)
-        decoder = try GraphExecutor(graph: try NBMiniVAEDecoder(config: vaeConfig).graph(batch: 1, latentSize: 128 / vaeConfig.downsampling),
-                                    weights: vae.tensors, backend: backend, usesPlan: memoryPlan, residency: weightResidency)
-        encoder = Self.lazyEncoder(config: vaeConfig, weights: vae.tensors, backend: backend, memoryPlan: memoryPlan, residency: weightResidency)
         let ref = try load("nb-mini-refenc.h5")
-        refConfig = try ref.config(ReferenceEncoderConfig.self)
-        refWeights = ref.tensors.mapValues(resident)
+        var dit: [Preset: DiTConfig] = [:]
         for preset in presets {
             let file = try load("nb-mini-\(preset.rawValue).h5")
-            ditConfigs[preset] = try file.config(DiTConfig.self)
+            dit[preset] = try file.config(DiTConfig.self)
             ditWeights[preset] = file.tensors.mapValues(resident)
         }
+        architecture = NBMiniArchitecture(dit: dit, vae: try vae.config(VAEConfig.self), referenceEncoder: try ref.config(ReferenceEncoderConfig.self))
+        decoder = try GraphExecutor(graph: try architecture.graph(.vaeDecoder), weights: vae.tensors, backend: backend,
+                                    usesPlan: memoryPlan, residency: weightResidency)
+        encoder = Self.lazyEncoder(architecture: architecture, weights: vae.tensors, backend: backend, memoryPlan: memoryPlan,
+                                   residency: weightResidency)
+        refWeights = ref.tensors.mapValues(resident)
         glyphs = try GlyphRenderer(atlasFile: try manifest.verified("glyph_atlas.h5"))
         try manifest.verifyTextEncoder(in: textEncoderDirectory)
-        text = try MiniLMTextEncoder(directory: textEncoderDirectory, backend: backend)
+        text = try MiniLMTextEncoder(directory: textEncoderDirectory, config: architecture.text, backend: backend)
     }
 
-    /// Which graph of the denoiser: whole, or split into per-image conditioning and per-step halves.
-    enum DenoiserPart: String { case whole, conditioning, step }
+    /// The plan of `request`: the graphs `generate(request)` runs, in the order they first run, with how
+    /// often each runs (what `simulate model` costs for the same shape).
+    public func runPlan(_ request: Request) throws -> RunPlan {
+        try RunPlan(preset: request.preset, shape: RunPlan.Shape(request), architecture: architecture)
+    }
 
-    func denoiser(_ preset: Preset, referenceTokens: Int, part: DenoiserPart = .whole) throws -> GraphExecutor {
+    /// The executor of a denoiser or reference-encoder `part`, built from `architecture.graph(part)` on
+    /// first use and kept (the text encoder and the VAE have their own, built at load).
+    func executor(_ part: RunPlan.Part) throws -> GraphExecutor {
         lock.lock(); defer { lock.unlock() }
-        let key = "\(preset.rawValue)/\(referenceTokens)/\(part.rawValue)"
-        if let d = denoisers[key] { return d }
-        guard let config = ditConfigs[preset], let weights = ditWeights[preset] else {
-            throw PipelineError.presetNotLoaded(preset.rawValue)
-        }
-        let dit = NBMiniDiT(config: config), L = text.config.maxTokens
-        let graph: Graph
+        if let e = executors[part] { return e }
+        let weights: [String: Tensor]
         switch part {
-        case .whole: graph = try dit.graph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
-        case .conditioning: graph = try dit.conditioningGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
-        case .step: graph = try dit.stepGraph(batch: 1, textTokens: L, referenceTokens: referenceTokens)
+        case .denoiser(let preset, _, _):
+            guard let w = ditWeights[preset] else { throw PipelineError.presetNotLoaded(preset.rawValue) }
+            weights = w
+        case .referenceEncoder: weights = refWeights
+        case .textEncoder, .vaeEncoder, .vaeDecoder: throw GraphError("\(part) is not built on demand")
         }
-        let d = try GraphExecutor(graph: graph, weights: weights, backend: backend, usesPlan: memoryPlan, residency: weightResidency)
-        denoisers[key] = d
-        return d
+        let e = try GraphExecutor(graph: try architecture.graph(part), weights: weights, backend: backend, usesPlan: memoryPlan,
+                                  residency: weightResidency)
+        executors[part] = e
+        return e
+    }
+
+    /// A denoiser graph's executor.
+    func denoiser(_ preset: Preset, referenceTokens: Int, part: RunPlan.DenoiserHalf = .whole) throws -> GraphExecutor {
+        try executor(.denoiser(preset, referenceTokens: referenceTokens, part))
     }
 
     /// A function evaluating the denoiser at (x, t) for one text and reference set: with caching, the
@@ -163,16 +177,6 @@ public final class NBMiniPipeline: @unchecked Sendable {
         return { x, t in try step.run([x, t] + conditioning + perStep)[0] }
     }
 
-    func referenceEncoder(photos: Int, slot: Int) throws -> GraphExecutor {
-        lock.lock(); defer { lock.unlock() }
-        let key = "\(photos)/\(slot)"
-        if let e = referenceEncoders[key] { return e }
-        let e = try GraphExecutor(graph: try NBMiniReferenceEncoder(config: refConfig).graph(photos: photos, slot: slot),
-                                  weights: refWeights, backend: backend, usesPlan: memoryPlan, residency: weightResidency)
-        referenceEncoders[key] = e
-        return e
-    }
-
     /// Tokens of the people with reference photos, in placeholder order: [1, n*K, dim] (nil when none).
     public func referenceTokens(_ references: [Int: [ReferencePhoto]]) throws -> Tensor? {
         var parts: [Tensor] = []
@@ -181,7 +185,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
             guard p >= 1, p <= refConfig.maxPeople else { throw PipelineError.placeholderOutOfRange(p, limit: refConfig.maxPeople) }
             guard photos.count <= refConfig.maxRefs else { throw PipelineError.tooManyPhotos(placeholder: p, count: photos.count, limit: refConfig.maxRefs) }
             let stacked = try Tensor.stack(photos.map(\.tensor)).reshaped([1, photos.count, 3, refConfig.imageSize, refConfig.imageSize])
-            parts.append(try referenceEncoder(photos: photos.count, slot: p - 1).run([stacked])[0])
+            parts.append(try executor(.referenceEncoder(photos: photos.count, slot: p - 1)).run([stacked])[0])
         }
         guard !parts.isEmpty else { return nil }
         return try Tensor.concatenate(parts, axis: 1)
@@ -196,7 +200,7 @@ public final class NBMiniPipeline: @unchecked Sendable {
         if preset == .v2 && !request.negativePrompt.isEmpty {
             throw PipelineError.negativePromptWithoutUnconditionalBranch(preset.rawValue)
         }
-        let steps = request.steps ?? preset.defaults.steps
+        let steps = request.stepCount
         let guidance = request.guidance ?? preset.defaults.guidance
         var seconds: [String: Double] = [:]
         var t0 = Date()
@@ -224,7 +228,8 @@ public final class NBMiniPipeline: @unchecked Sendable {
             }
         }
         var source = TorchRandomSource(seed: request.seed)
-        let shape = [1, vaeConfig.latentChannels, 128 / vaeConfig.downsampling, 128 / vaeConfig.downsampling]
+        let latentSize = NBMiniArchitecture.imageSize / vaeConfig.downsampling
+        let shape = [1, vaeConfig.latentChannels, latentSize, latentSize]
         var x = source.normal(count: Shape.count(shape))
         var sampler = Sampler(kind: request.sampler, spacing: request.spacing, steps: steps)
         let grid = sampler.grid

@@ -2,6 +2,7 @@ import ArgumentParser
 import CavendishCore
 import CavendishModels
 import CavendishGraph
+import CavendishPipeline
 import CavendishSimulator
 import Foundation
 
@@ -18,6 +19,7 @@ struct SimulateCommand: ParsableCommand {
           cavendish simulate gemm --m 4096 --n 4096 --k 4096 --hw v5e
           cavendish simulate gemm --m 64 --n 48 --k 40 --array 32x8 --dataflow os --mode scalesim
           cavendish simulate model sdxl-unet --hw v5e --steps 20 --guidance --json
+          cavendish simulate model nb-mini-v1 --hw v5e --references 2 --photos 3
         """,
         subcommands: [Hardware.self, Gemm.self, Model.self]
     )
@@ -101,9 +103,20 @@ struct SimulateCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Seconds per image of a whole pipeline (denoiser steps plus VAE decode) on a chip.",
             discussion: """
-            NAME is one of: \(ModelCatalog.names.joined(separator: ", ")). Graphs are shape-only (no checkpoint needed) and \
-            built once per shape; the denoiser graph is simulated once and counted --steps times. With --guidance each step \
-            evaluates the denoiser on a doubled batch (conditional and unconditional), as the published SDXL runs do.
+            NAME is one of: \(Self.names.joined(separator: ", ")). Graphs are built once per shape and each is simulated \
+            once and counted as often as it runs.
+
+            sdxl-unet and sd15-unet are shape-only (no checkpoint needed): --steps UNet evaluations (default 20), with \
+            --guidance each on a doubled batch (conditional and unconditional), as the published SDXL runs do, then one decode.
+
+            nb-mini-v1 and nb-mini-v2 cost the run plan of `generate`: the very graphs the pipeline executes for one image, \
+            shaped by the configs in the weight files (--weights): the text encoder (v1 twice: the prompt and the empty \
+            caption), one reference encoder per person (--references people with --photos photos each), the VAE encoder \
+            with --strength (img2img, which also skips the first steps), the denoiser's conditioning half once per branch, \
+            its step half --steps times per branch (default: the preset's, 50 for v1 and 8 for v2; v1 has a conditional and \
+            an unconditional branch, the unconditional one without references; v2 one, the guidance scale being an input, so \
+            --guidance does not apply), and the VAE decoder. Those graphs are the float32 ones the CPU runs, costed with \
+            their values in --dtype. --batch B costs B images made one after another.
 
             --trace writes a Chrome trace of one denoiser evaluation (one tid per engine); open it in ui.perfetto.dev.
             """
@@ -111,8 +124,12 @@ struct SimulateCommand: ParsableCommand {
         @Argument(help: "Model name.") var name: String
         @Option(help: "Chip preset or JSON file.") var hw: String = "v5e"
         @Option(help: "Output image size in pixels (default: the model's native size).") var resolution: Int?
-        @Option(help: "Denoising steps.") var steps: Int = 20
-        @Flag(help: "Classifier-free guidance: two denoiser evaluations per step.") var guidance = false
+        @Option(help: "Denoising steps (default: 20; NB-mini: the preset's, 50 for v1 and 8 for v2).") var steps: Int?
+        @Flag(help: "Classifier-free guidance: two denoiser evaluations per step (SDXL, SD 1.5; NB-mini's preset fixes it).") var guidance = false
+        @Option(help: "NB-mini: people with reference photos, <p1> to <pN> (0 to 5).") var references: Int = 1
+        @Option(help: "NB-mini: reference photos per person (1 to 4).") var photos: Int = 1
+        @Option(help: "NB-mini: img2img at this strength (0 to 1): the VAE encoder runs and denoising starts part-way.") var strength: Double?
+        @Option(help: "NB-mini: the weights folder whose configs shape the graphs (default: as generate finds it).") var weights: String?
         @Option(help: "bf16, f32 or int8 (activations and weights).") var dtype: String = "bf16"
         @Option(help: "Images per batch.") var batch: Int = 1
         @Flag(help: "Turn kernel fusion off (for ablations).") var noFusion = false
@@ -120,6 +137,9 @@ struct SimulateCommand: ParsableCommand {
         @Flag(help: "Replace an existing trace file.") var force = false
         @Option(help: "Per-op rows to print in the table (largest first).") var top: Int = 12
         @Flag(help: "Print JSON.") var json = false
+
+        /// Every model name: the published ones, then NB-mini's presets.
+        static let names = ModelCatalog.names + NBMiniPipeline.Preset.allCases.map { "nb-mini-\($0.rawValue)" }
 
         static func parseDType(_ s: String) throws -> DType {
             switch s {
@@ -135,10 +155,20 @@ struct SimulateCommand: ParsableCommand {
             do { chip = try ChipSpec.load(hw) } catch { throw CommandError("\(error)") }
             let type = try Self.parseDType(dtype)
             let workload: PipelineWorkload
-            do {
-                workload = try ModelCatalog.pipeline(name, resolution: resolution ?? ModelCatalog.defaultResolution(name), steps: steps,
-                                                     guidance: guidance, batch: batch, dtype: type)
-            } catch { throw CommandError("\(error)") }
+            let steps: Int, guidance: Bool
+            if name.hasPrefix("nb-mini-") {
+                guard let preset = NBMiniPipeline.Preset(rawValue: String(name.dropFirst("nb-mini-".count))) else {
+                    throw CommandError("unknown model '\(name)'; known: \(Self.names.joined(separator: ", "))")
+                }
+                (steps, guidance) = (self.steps ?? preset.defaults.steps, preset == .v1)
+                workload = try nbMiniWorkload(preset, steps: steps, dtype: type)
+            } else {
+                (steps, guidance) = (self.steps ?? 20, self.guidance)
+                do {
+                    workload = try ModelCatalog.pipeline(name, resolution: resolution ?? ModelCatalog.defaultResolution(name), steps: steps,
+                                                         guidance: guidance, batch: batch, dtype: type)
+                } catch { throw CommandError("\(error)") }
+            }
             let simulator = Simulator(chip: chip, fusion: !noFusion)
             var stageReports: [(PipelineWorkload.Stage, GraphReport)] = []
             for stage in workload.stages { stageReports.append((stage, try simulator.simulate(stage.graph, dtype: type))) }
@@ -146,8 +176,9 @@ struct SimulateCommand: ParsableCommand {
             let flops = stageReports.map { Double($0.0.runs) * $0.1.flops }.reduce(0, +)
             let hbm = stageReports.map { Double($0.0.runs) * $0.1.hbmBytes }.reduce(0, +)
             let peak = chip.peakFlops[dtype == "int8" ? "int8" : (dtype == "f32" ? "f32" : "bf16")] ?? 1
-            if let trace, let first = stageReports.first {
-                try ChromeTrace.write(first.1, process: "\(name) \(first.0.label) on \(chip.name)", to: trace, overwrite: force)
+            if let trace, workload.stages.indices.contains(workload.tracedStage) {
+                let (stage, report) = stageReports[workload.tracedStage]
+                try ChromeTrace.write(report, process: "\(name) \(stage.label) on \(chip.name)", to: trace, overwrite: force)
             }
             let secondsPerImage = perBatch / Double(workload.imagesPerBatch)
             if json {
@@ -172,9 +203,12 @@ struct SimulateCommand: ParsableCommand {
                 return
             }
             print("\(name) on \(chip.name), \(dtype), \(steps) steps\(guidance ? " with guidance" : ""), batch \(batch), fusion \(noFusion ? "off" : "on")")
+            // Foundation's %-12@ does not pad on Linux, so labels are padded to the longest here.
+            let labelWidth = workload.stages.map(\.label.count).max() ?? 0
             for (stage, r) in stageReports {
                 let plan = MemoryPlan(graph: stage.graph)
-                print(String(format: "  %-12@ x%-3d %8.2f ms/run  %6.1f TFLOP  util %4.1f%%  HBM %7.2f GB  kernels %d", stage.label as NSString,
+                print(String(format: "  %@ x%-3d %8.2f ms/run  %6.1f TFLOP  util %4.1f%%  HBM %7.2f GB  kernels %d",
+                             stage.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) as NSString,
                              stage.runs, r.seconds * 1e3, r.flops / 1e12, 100 * r.matrixUnitUtilization, r.hbmBytes / 1e9, r.ops.count))
                 print(String(format: "      activation memory: planned arena %.2f GB against %.2f GB if every intermediate were kept",
                              Double(plan.arenaBytes) / 1e9, Double(plan.naiveBytes) / 1e9))
@@ -185,6 +219,25 @@ struct SimulateCommand: ParsableCommand {
             }
             print(String(format: "seconds per image: %.3f   matrix-unit utilization: %.1f%%   HBM per image: %.1f GB",
                          secondsPerImage, 100 * flops / (perBatch * peak), hbm / Double(batch) / 1e9))
+        }
+
+        /// NB-mini's run plan for one image (`batch` of them, one after another) with the configs of the weight
+        /// files: the graphs `generate` runs for the same request, costed at `dtype`.
+        func nbMiniWorkload(_ preset: NBMiniPipeline.Preset, steps: Int, dtype: DType) throws -> PipelineWorkload {
+            guard (resolution ?? NBMiniArchitecture.imageSize) == NBMiniArchitecture.imageSize else {
+                throw CommandError("NB-mini generates \(NBMiniArchitecture.imageSize)x\(NBMiniArchitecture.imageSize) images; --resolution must be \(NBMiniArchitecture.imageSize)")
+            }
+            guard (1...1000).contains(steps), (1...64).contains(batch) else { throw CommandError("steps must be 1...1000 and batch 1...64") }
+            if let strength, !(0...1).contains(strength) { throw CommandError("--strength must be between 0 and 1, got \(strength)") }
+            let folder = try Generator.weightsFolder(weights)
+            do {
+                let architecture = try NBMiniArchitecture(weightsDirectory: folder, presets: [preset])
+                let c = architecture.referenceEncoder
+                guard (0...c.maxPeople).contains(references) else { throw CommandError("--references must be 0...\(c.maxPeople)") }
+                guard (1...c.maxRefs).contains(photos) else { throw CommandError("--photos must be 1...\(c.maxRefs)") }
+                let shape = RunPlan.Shape(steps: steps, people: references, photosPerPerson: photos, strength: strength)
+                return try RunPlan(preset: preset, shape: shape, architecture: architecture).workload(images: batch, dtype: dtype)
+            } catch let error as CommandError { throw error } catch { throw CommandError("\(error)") }
         }
     }
 }

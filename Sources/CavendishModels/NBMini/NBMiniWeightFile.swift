@@ -16,8 +16,9 @@ public struct NBMiniWeightFile: Sendable {
     /// Every tensor by name, as stored (float16 weights stay float16 until a graph loads them).
     public let tensors: [String: Tensor]
 
-    /// Reads a weight file.
-    public init(path: String) throws {
+    /// Reads a weight file; with `loadingTensors: false` only its attributes (the config is all a graph's
+    /// shapes need, as `simulate model` does), and `tensors` is empty.
+    public init(path: String, loadingTensors: Bool = true) throws {
         let file = try HDF5File(readingFrom: path)
         defer { file.close() }
         self.path = path
@@ -25,7 +26,7 @@ public struct NBMiniWeightFile: Sendable {
         configJSON = try file.attribute("config")?.stringValue ?? "{}"
         trainingSteps = Int(try file.attribute("training_steps")?.integerValue ?? 0)
         var tensors: [String: Tensor] = [:]
-        for member in try file.members() where member.kind == .dataset {
+        for member in try file.members() where loadingTensors && member.kind == .dataset {
             tensors[member.name] = try file.tensor(at: member.name)
         }
         self.tensors = tensors
