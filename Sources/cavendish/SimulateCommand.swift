@@ -170,55 +170,47 @@ struct SimulateCommand: ParsableCommand {
                 } catch { throw CommandError("\(error)") }
             }
             let simulator = Simulator(chip: chip, fusion: !noFusion)
-            var stageReports: [(PipelineWorkload.Stage, GraphReport)] = []
-            for stage in workload.stages { stageReports.append((stage, try simulator.simulate(stage.graph, dtype: type))) }
-            let perBatch = stageReports.map { Double($0.0.runs) * $0.1.seconds }.reduce(0, +)
-            let flops = stageReports.map { Double($0.0.runs) * $0.1.flops }.reduce(0, +)
-            let hbm = stageReports.map { Double($0.0.runs) * $0.1.hbmBytes }.reduce(0, +)
-            let peak = chip.peakFlops[dtype == "int8" ? "int8" : (dtype == "f32" ? "f32" : "bf16")] ?? 1
-            if let trace, workload.stages.indices.contains(workload.tracedStage) {
-                let (stage, report) = stageReports[workload.tracedStage]
-                try ChromeTrace.write(report, process: "\(name) \(stage.label) on \(chip.name)", to: trace, overwrite: force)
+            let costed = try PipelineReport(stages: workload.stages.map { ($0.label, $0.graph, $0.runs) }, imagesPerBatch: workload.imagesPerBatch,
+                                            simulator: simulator, dtype: type)
+            if let trace, costed.stages.indices.contains(workload.tracedStage) {
+                let stage = costed.stages[workload.tracedStage]
+                try ChromeTrace.write(stage.report, process: "\(name) \(stage.label) on \(chip.name)", to: trace, overwrite: force)
             }
-            let secondsPerImage = perBatch / Double(workload.imagesPerBatch)
             if json {
-                struct Stage: Encodable {
-                    let label: String; let runs: Int; let seconds_per_run: Double
-                    let memory_plan_bytes: Int; let memory_naive_bytes: Int; let report: GraphReport
-                }
                 struct Out: Encodable {
                     let model: String, chip: String, dtype: String, steps: Int, guidance: Bool, batch: Int, fusion: Bool
-                    let seconds_per_image: Double, matrix_unit_utilization: Double, hbm_bytes: Double, flops: Double
-                    let stages: [Stage]
+                    let costed: PipelineReport
+                    func encode(to encoder: Encoder) throws {
+                        // The settings and the report's fields side by side, one flat object.
+                        enum K: String, CodingKey { case model, chip, dtype, steps, guidance, batch, fusion }
+                        var c = encoder.container(keyedBy: K.self)
+                        try c.encode(model, forKey: .model); try c.encode(chip, forKey: .chip); try c.encode(dtype, forKey: .dtype)
+                        try c.encode(steps, forKey: .steps); try c.encode(guidance, forKey: .guidance); try c.encode(batch, forKey: .batch)
+                        try c.encode(fusion, forKey: .fusion)
+                        try costed.encode(to: encoder)
+                    }
                 }
-                let out = Out(model: name, chip: chip.name, dtype: dtype, steps: steps, guidance: guidance, batch: batch, fusion: !noFusion,
-                              seconds_per_image: secondsPerImage, matrix_unit_utilization: flops / (perBatch * peak), hbm_bytes: hbm / Double(batch),
-                              flops: flops / Double(batch),
-                              stages: stageReports.map {
-                                  let plan = MemoryPlan(graph: $0.0.graph)
-                                  return Stage(label: $0.0.label, runs: $0.0.runs, seconds_per_run: $0.1.seconds,
-                                               memory_plan_bytes: plan.arenaBytes, memory_naive_bytes: plan.naiveBytes, report: $0.1)
-                              })
-                try JSONOutput.print(out)
+                try JSONOutput.print(Out(model: name, chip: chip.name, dtype: dtype, steps: steps, guidance: guidance, batch: batch,
+                                         fusion: !noFusion, costed: costed))
                 return
             }
             print("\(name) on \(chip.name), \(dtype), \(steps) steps\(guidance ? " with guidance" : ""), batch \(batch), fusion \(noFusion ? "off" : "on")")
             // Foundation's %-12@ does not pad on Linux, so labels are padded to the longest here.
-            let labelWidth = workload.stages.map(\.label.count).max() ?? 0
-            for (stage, r) in stageReports {
-                let plan = MemoryPlan(graph: stage.graph)
+            let labelWidth = costed.stages.map(\.label.count).max() ?? 0
+            for stage in costed.stages {
+                let r = stage.report
                 print(String(format: "  %@ x%-3d %8.2f ms/run  %6.1f TFLOP  util %4.1f%%  HBM %7.2f GB  kernels %d",
                              stage.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0) as NSString,
                              stage.runs, r.seconds * 1e3, r.flops / 1e12, 100 * r.matrixUnitUtilization, r.hbmBytes / 1e9, r.ops.count))
                 print(String(format: "      activation memory: planned arena %.2f GB against %.2f GB if every intermediate were kept",
-                             Double(plan.arenaBytes) / 1e9, Double(plan.naiveBytes) / 1e9))
+                             Double(stage.memoryPlanBytes) / 1e9, Double(stage.memoryNaiveBytes) / 1e9))
                 for op in r.ops.sorted(by: { $0.seconds > $1.seconds }).prefix(top) {
                     print(String(format: "      %8.3f ms  %-9@ util %5.1f%%  AI %7.1f  %@", op.seconds * 1e3, op.bound as NSString,
                                  100 * op.matrixUnitUtilization, op.arithmeticIntensity, String(op.name.prefix(70)) as NSString))
                 }
             }
             print(String(format: "seconds per image: %.3f   matrix-unit utilization: %.1f%%   HBM per image: %.1f GB",
-                         secondsPerImage, 100 * flops / (perBatch * peak), hbm / Double(batch) / 1e9))
+                         costed.secondsPerImage, 100 * costed.matrixUnitUtilization, costed.hbmBytesPerImage / 1e9))
         }
 
         /// NB-mini's run plan for one image (`batch` of them, one after another) with the configs of the weight
