@@ -32,14 +32,9 @@ public struct RowNormalizationSchema: OperatorSchema {
 }
 
 /// GroupNormalization: statistics per (batch, group).
-public struct GroupNormalizationSchema: OperatorSchema {
+public struct GroupNormalizationSchema: ShapePreservingSchema {
     public var kind: OperatorKind { .groupNormalization }
     public var category: OperatorCategory { .normalization }
-
-    public func inferOutputs(_ inputs: [TensorInfo?], _ a: Attributes, opset: Int, outputCount: Int) throws -> [TensorInfo] {
-        let x = try inputs.input(0, kind)
-        return [TensorInfo(shape: x.shape, dtype: x.dtype)]
-    }
 
     public func cost(_ inputs: [TensorInfo?], _ outputs: [TensorInfo], _ a: Attributes, opset: Int) throws -> OperatorCost {
         normalizationCost(inputs, outputs)

@@ -120,6 +120,17 @@ extension OperatorSchema {
     }
 }
 
+/// A schema whose single output has its first input's shape and element type (unary functions, Clip,
+/// Softmax, the normalizations): the one home of that rule.
+public protocol ShapePreservingSchema: OperatorSchema {}
+
+extension ShapePreservingSchema {
+    public func inferOutputs(_ inputs: [TensorInfo?], _ a: Attributes, opset: Int, outputCount: Int) throws -> [TensorInfo] {
+        let x = try inputs.input(0, kind)
+        return [TensorInfo(shape: x.shape, dtype: x.dtype)]
+    }
+}
+
 /// Helpers for reading operands in schemas.
 extension Array where Element == TensorInfo? {
     /// Input `i`, or an error naming it when absent.

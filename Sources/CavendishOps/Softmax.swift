@@ -2,17 +2,12 @@ import CavendishCore
 
 /// ONNX Softmax: along one axis from opset 13, over the flattened trailing dimensions from `axis` before
 /// (kernel: CavendishCPU/SoftmaxKernel.swift).
-public struct SoftmaxSchema: OperatorSchema {
+public struct SoftmaxSchema: ShapePreservingSchema {
     public var kind: OperatorKind { .softmax }
     public var category: OperatorCategory { .reduction }
 
     /// The `axis` attribute with its opset-dependent default (1 before opset 13, -1 since), unnormalized.
     public static func axis(_ a: Attributes, opset: Int) throws -> Int { try a.int("axis", opset >= 13 ? -1 : 1) }
-
-    public func inferOutputs(_ inputs: [TensorInfo?], _ a: Attributes, opset: Int, outputCount: Int) throws -> [TensorInfo] {
-        let x = try inputs.input(0, kind)
-        return [TensorInfo(shape: x.shape, dtype: x.dtype)]
-    }
 
     public func cost(_ inputs: [TensorInfo?], _ outputs: [TensorInfo], _ a: Attributes, opset: Int) throws -> OperatorCost {
         var c = OperatorCost(inputs, outputs)

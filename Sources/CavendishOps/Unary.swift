@@ -2,17 +2,12 @@ import CavendishCore
 
 /// Elementwise float functions of one operand: Sigmoid, Tanh, Erf, Exp, Sqrt, Sin, Cos, Gelu
 /// (kernels: CavendishCPU/UnaryKernels.swift).
-public struct UnarySchema: OperatorSchema {
+public struct UnarySchema: ShapePreservingSchema {
     public let kind: OperatorKind
     /// The schema of `kind`, one of this family.
     public init(kind: OperatorKind) { self.kind = kind }
     public var category: OperatorCategory { .elementwise }
     public var elementwiseOperands: Int? { 1 }
-
-    public func inferOutputs(_ inputs: [TensorInfo?], _ a: Attributes, opset: Int, outputCount: Int) throws -> [TensorInfo] {
-        let x = try inputs.input(0, kind)
-        return [TensorInfo(shape: x.shape, dtype: x.dtype)]
-    }
 
     public func cost(_ inputs: [TensorInfo?], _ outputs: [TensorInfo], _ a: Attributes, opset: Int) throws -> OperatorCost {
         var c = OperatorCost(inputs, outputs)
@@ -36,15 +31,10 @@ public enum GeluApproximation: String, Sendable {
 }
 
 /// Clip: bounds are attributes before opset 11 and optional scalar inputs (1 and 2) since.
-public struct ClipSchema: OperatorSchema {
+public struct ClipSchema: ShapePreservingSchema {
     public var kind: OperatorKind { .clip }
     public var category: OperatorCategory { .elementwise }
     public var elementwiseOperands: Int? { 1 }
-
-    public func inferOutputs(_ inputs: [TensorInfo?], _ a: Attributes, opset: Int, outputCount: Int) throws -> [TensorInfo] {
-        let x = try inputs.input(0, kind)
-        return [TensorInfo(shape: x.shape, dtype: x.dtype)]
-    }
 
     public func cost(_ inputs: [TensorInfo?], _ outputs: [TensorInfo], _ a: Attributes, opset: Int) throws -> OperatorCost {
         var c = OperatorCost(inputs, outputs)
