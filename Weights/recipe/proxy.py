@@ -53,7 +53,7 @@ def box_mask(labels: list, size: int = 32, image: int = 128) -> torch.Tensor:
 def run(source: str, preset: str, per_count: int, times: list) -> dict:
     torch.manual_seed(0)
     pipe = Pipeline(preset, source=source)
-    _, id_j = checkpoints.judges() if source == "runs" else _weights_judges()
+    _, id_j = checkpoints.judges()      # as evaluate.py does: the judges stage's checkpoint (seed_runs.py restores it)
     items = prompt_set(per_count, "validation")
     # Swapped references: the next item with the same subject count (a different held-out person in each slot).
     by_n = {}
@@ -125,11 +125,6 @@ def _scores(images: list, words: list, labels: list, id_j) -> dict:
     return {"ocr_word_accuracy": round(float(np.mean(hits)), 4), "ocr_word_accuracy_ci95": wilson(float(np.mean(hits)), len(hits)),
             "ocr_char_accuracy": round(float(np.mean([measure.char_accuracy(r or "", w) for r, w in zip(reads, words)])), 4),
             "identity_top1": round(top1, 4), "identity_top1_ci95": wilson(top1, n_subjects), "subjects": n_subjects}
-
-
-def _weights_judges():
-    from recipe import weights
-    return weights.judges()
 
 
 def _step(source: str, preset: str):
