@@ -10,6 +10,18 @@ public struct GraphError: Error, CustomStringConvertible, Sendable {
     public init(_ description: String) { self.description = description }
 }
 
+/// A node the chosen backend cannot run, found before any weight is loaded: which node, which operator,
+/// which backend and why, so that a caller can choose another backend or report the operator as
+/// unsupported rather than failed.
+public struct UnsupportedNode: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The node's name (its operator when it has none), its operator and the backend.
+    public let node: String, op: String, backend: String
+    /// The backend's reason.
+    public let reason: String
+    /// The message.
+    public var description: String { "node \(node) (\(op)): the \(backend) backend cannot run it: \(reason)" }
+}
+
 /// Runs a graph on a backend with weights that stay resident between runs.
 ///
 /// Loading checks every weight's presence and shape, converts weights to the graph's element types
@@ -66,7 +78,7 @@ public final class GraphExecutor: @unchecked Sendable {
         for node in graph.nodes {
             let call = KernelInvocation(op: node.op, inputs: [], attributes: node.attributes, opset: node.opset)
             if let reason = backend.unsupportedReason(for: call) {
-                throw GraphError("node \(node.name.isEmpty ? node.op : node.name) (\(node.op)): \(backend.name) backend: unsupported: \(reason)")
+                throw UnsupportedNode(node: node.name.isEmpty ? node.op : node.name, op: node.op, backend: backend.name, reason: reason)
             }
         }
         var resident: [ValueID: Tensor] = [:]

@@ -93,27 +93,23 @@ struct BenchCommand: ParsableCommand {
                 "vae_decode_ms": try PipelineBenchmark.decodeMilliseconds(pipeline),
             ]
             let profile = try PipelineBenchmark.denoiserProfile(pipeline, preset: .v2)
-            var peers: [String: Any] = [:]
+            var peers = JSONValue.object([:])
             if !noPeers { peers = try Self.runPeers(threads: MachineInfo.current().threads) }
             var ratios: [String: [String: Double]] = [:]
             for contender in ["onnxruntime", "torch"] {
-                guard let theirs = peers[contender] as? [String: Double] else { continue }
+                guard let theirs = peers[contender]?.numbers, !theirs.isEmpty else { continue }
                 ratios[contender] = ours.reduce(into: [:]) { r, kv in if let t = theirs[kv.key], t > 0 { r[kv.key] = kv.value / t } }
             }
             let speedup = (perPreset["v1"]?["seconds_per_image_median"] ?? 0) / max(perPreset["v2"]?["seconds_per_image_median"] ?? 1, 1e-9)
             let machine = MachineInfo.current()
-            let report: [String: Any] = [
-                "machine": ["cpu": machine.cpu, "threads": machine.threads, "openblas_core": machine.openblasCore,
-                            "OPENBLAS_CORETYPE": machine.openblasCoretypeEnv, "OPENBLAS_L2_SIZE": machine.openblasL2SizeEnv,
-                            "OPENBLAS_THREAD_TIMEOUT": ProcessInfo.processInfo.environment["OPENBLAS_THREAD_TIMEOUT"] ?? "unset",
-                            "CAVENDISH_BLAS_SPLIT": ProcessInfo.processInfo.environment["CAVENDISH_BLAS_SPLIT"] ?? "unset"],
-                "images_per_preset": images, "presets": perPreset, "speedup_v1_over_v2": speedup, "switches": switches,
-                "peak_resident_bytes": peakBytes, "resident_weight_bytes": weightBytes, "ours": ours,
-                "dit_v2_step_ms_by_op": profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds }, "peers": peers, "ratio_ours_over_peer": ratios,
-            ]
+            let env = ProcessInfo.processInfo.environment
+            let report = Report(machine: machine, openblasThreadTimeout: env["OPENBLAS_THREAD_TIMEOUT"] ?? "unset",
+                                cavendishBlasSplit: env["CAVENDISH_BLAS_SPLIT"] ?? "unset", imagesPerPreset: images, presets: perPreset,
+                                speedupV1OverV2: speedup, switches: switches, peakResidentBytes: peakBytes, residentWeightBytes: weightBytes,
+                                ours: ours, ditV2StepMsByOp: profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
+                                peers: peers, ratioOursOverPeer: ratios)
             if json {
-                let text = String(decoding: try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]), as: UTF8.self)
-                print(JSONOutput.roundingFractions(text))
+                try JSONOutput.print(report, pretty: true)
                 return
             }
             print("machine: \(machine.cpu), \(machine.threads) threads, OpenBLAS \(machine.openblasCore) (OPENBLAS_CORETYPE=\(machine.openblasCoretypeEnv))")
@@ -134,13 +130,13 @@ struct BenchCommand: ParsableCommand {
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
                 var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
                 for contender in ["onnxruntime", "torch"] {
-                    if let t = (peers[contender] as? [String: Double])?[k] { line += String(format: "   %@ %7.2f ms (ratio %.2f)", contender, t, v / t) }
+                    if let t = peers[contender]?.numbers[k] { line += String(format: "   %@ %7.2f ms (ratio %.2f)", contender, t, v / t) }
                 }
                 print(line)
             }
         }
 
-        static func runPeers(threads: Int) throws -> [String: Any] {
+        static func runPeers(threads: Int) throws -> JSONValue {
             let script = FileManager.default.currentDirectoryPath + "/scripts/bench_peers.py"
             guard FileManager.default.fileExists(atPath: script) else {
                 throw CommandError("\(script) not found; run from the repository root or pass --no-peers")
@@ -153,10 +149,27 @@ struct BenchCommand: ParsableCommand {
             try process.run()
             let data = pipe.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
-            guard process.terminationStatus == 0, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            guard process.terminationStatus == 0, let object = try? JSONDecoder().decode(JSONValue.self, from: data), case .object = object else {
                 throw CommandError("scripts/bench_peers.py failed (exit \(process.terminationStatus)); install torch and onnxruntime or pass --no-peers")
             }
             return object
+        }
+
+        /// `bench generate --json` (schema version 2): the machine, our timings, the peers' as their script
+        /// reported them, and the ratios.
+        struct Report: Encodable {
+            let machine: MachineInfo
+            let openblasThreadTimeout: String, cavendishBlasSplit: String
+            let imagesPerPreset: Int
+            let presets: [String: [String: Double]]
+            let speedupV1OverV2: Double
+            let switches: [String: Double]
+            let peakResidentBytes: Int
+            let residentWeightBytes: [String: Int]
+            let ours: [String: Double]
+            let ditV2StepMsByOp: [String: Double]
+            let peers: JSONValue
+            let ratioOursOverPeer: [String: [String: Double]]
         }
     }
 }

@@ -57,3 +57,43 @@ enum JSONOutput {
         return out
     }
 }
+
+/// Any JSON value, for the parts of an output that arrive as JSON from elsewhere (the peers' benchmark
+/// script, a client's request id) and are passed through as they came.
+indirect enum JSONValue: Codable, Sendable, Equatable {
+    case null, bool(Bool), number(Double), string(String), array([JSONValue]), object([String: JSONValue])
+
+    /// The numbers of an object's members that are numbers (a peer's timings by name).
+    var numbers: [String: Double] {
+        guard case .object(let o) = self else { return [:] }
+        return o.compactMapValues { if case .number(let d) = $0 { return d } else { return nil } }
+    }
+
+    /// Member `key` of an object.
+    subscript(key: String) -> JSONValue? {
+        guard case .object(let o) = self else { return nil }
+        return o[key]
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() { self = .null }
+        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let d = try? c.decode(Double.self) { self = .number(d) }
+        else if let s = try? c.decode(String.self) { self = .string(s) }
+        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
+        else { self = .object(try c.decode([String: JSONValue].self)) }
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        switch self {
+        case .null: try c.encodeNil()
+        case .bool(let b): try c.encode(b)
+        case .number(let d): try c.encode(d)
+        case .string(let s): try c.encode(s)
+        case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
+        }
+    }
+}

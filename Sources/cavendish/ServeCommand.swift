@@ -54,22 +54,6 @@ struct ServeCommand: ParsableCommand {
         var returnPixels: Bool?
     }
 
-    /// An id echoed back as the client sent it (number or string).
-    enum JSONValue: Codable, Sendable {
-        case number(Double), text(String)
-        init(from decoder: Decoder) throws {
-            let c = try decoder.singleValueContainer()
-            if let d = try? c.decode(Double.self) { self = .number(d) } else { self = .text(try c.decode(String.self)) }
-        }
-        func encode(to encoder: Encoder) throws {
-            var c = encoder.singleValueContainer()
-            switch self {
-            case .number(let d): try c.encode(d)
-            case .text(let s): try c.encode(s)
-            }
-        }
-    }
-
     /// One answer line.
     struct Event: Encodable {
         var event: String
