@@ -50,9 +50,11 @@ def box_mask(labels: list, size: int = 32, image: int = 128) -> torch.Tensor:
 
 
 @torch.no_grad()
-def run(source: str, preset: str, per_count: int, times: list) -> dict:
+def run(source: str, preset: str, per_count: int, times: list, raw: bool = False) -> dict:
     torch.manual_seed(0)
     pipe = Pipeline(preset, source=source)
+    if raw:   # the raw weights of a short run, which the EMA has not caught up with yet
+        pipe.dit, pipe.ref, _ = checkpoints.denoiser("denoiser-" + preset, ema=False)
     _, id_j = checkpoints.judges()      # as evaluate.py does: the judges stage's checkpoint (seed_runs.py restores it)
     items = prompt_set(per_count, "validation")
     # Swapped references: the next item with the same subject count (a different held-out person in each slot).
@@ -63,7 +65,7 @@ def run(source: str, preset: str, per_count: int, times: list) -> dict:
     for idx in by_n.values():
         for k, i in enumerate(idx):
             swap[i] = idx[(k + 1) % len(idx)]
-    out = {"source": source, "preset": preset, "prompts": len(items), "times": times, "prompt_set": "validation",
+    out = {"source": source, "weights": "raw" if raw else "ema", "preset": preset, "prompts": len(items), "times": times, "prompt_set": "validation",
            "step": _step(source, preset)}
     gt_imgs = [it["gt"] for it in items]
     labels = [it["labels"] for it in items]
@@ -140,11 +142,14 @@ def main():
     ap.add_argument("--preset", choices=["v1", "v2"], default="v2")
     ap.add_argument("--per-count", type=int, default=8, help="prompts per subject count (1, 2, 3)")
     ap.add_argument("--t", type=float, nargs="+", default=[0.5, 0.7])
+    ap.add_argument("--raw", action="store_true", help="with --source runs: the raw weights instead of the EMA")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--out", default=None, help="also write the JSON here (through a temporary file)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    result = run(a.source, a.preset, a.per_count, a.t)
+    if a.raw and a.source != "runs":
+        ap.error("--raw needs --source runs")
+    result = run(a.source, a.preset, a.per_count, a.t, a.raw)
     text = json.dumps(result, indent=1)
     print(text)
     if a.out:

@@ -15,6 +15,8 @@ v2: initialised from v1's EMA weights; adds glyph tokens and a guidance-scale in
 `min_snr` > 0 weights the loss by Min-SNR-gamma. v2's `text_weight` > 0 multiplies the squared error inside
 the quoted text's area by 1 + text_weight (a text-focused loss, as TextDiffuser's character-aware loss
 focuses on the letters): the letters are a few percent of the latent, so an unweighted loss hardly sees them.
+`subject_weight` > 0 does the same inside the subjects' boxes (the world's labels): the people are where the
+references have to be used, and the proxy (proxy.py) found the reference path unused for identity.
 v2's `layout=1` adds layout-grounded personalization (models/dit.py, layout.py): each scene's subjects get
 the planner's strips, each image token attends only to its subject's reference tokens and gets that
 subject's appearance embedding; with probability `p_drop_layout` a sample gets the all-ones layout
@@ -46,7 +48,8 @@ DEFAULTS = {
     "denoiser-v2": dict(total_steps=1300, batch=16, lr=1e-4, warmup=100, ema=0.999, num_scenes=20000,
                         w_min=1.0, w_max=5.0, p_grid_t=0.5, grid_steps=8, p_text=0.5,
                         checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1, min_snr=5.0,
-                        guidance_off_text=1, text_weight=10.0, layout=1, p_drop_layout=0.1, ref_lr_mult=1.0),
+                        guidance_off_text=1, text_weight=10.0, layout=1, p_drop_layout=0.1, ref_lr_mult=1.0,
+                        subject_weight=0.0),
 }
 
 
@@ -112,6 +115,18 @@ def text_area(gmap: torch.Tensor, latent_size: int) -> torch.Tensor:
     """[B,1,H,W] glyph map -> [B,1,h,w] 1.0 on the latent pixels the text covers, grown by one pixel."""
     m = F.max_pool2d(gmap, gmap.shape[-1] // latent_size)
     return F.max_pool2d(m, 3, stride=1, padding=1)
+
+
+def subject_area(scenes: list, latent_size: int, image_size: int = 128) -> torch.Tensor:
+    """[B,1,h,w] 1.0 on the latent pixels inside any subject's box (the world's labels; the unstylised
+    render draws the same boxes, and stylising happens after them, so it is skipped)."""
+    m = torch.zeros(len(scenes), 1, latent_size, latent_size)
+    f = image_size // latent_size
+    for b, sc in enumerate(scenes):
+        for lab in world.render(sc, stylize=False)[1]:
+            x0, y0, x1, y1 = lab["box"]
+            m[b, 0, y0 // f:-(-y1 // f), x0 // f:-(-x1 // f)] = 1.0
+    return m
 
 
 def layout_batch(scenes: list, P: int, drop: list, grid: int = 16) -> torch.Tensor:
@@ -264,6 +279,8 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         per_sample = err.mean(dim=(1, 2, 3))             # logged unweighted as v_mse
         if variant == "denoiser-v2" and cfg["text_weight"] > 0:
             err = err * (1 + cfg["text_weight"] * text_area(gmap, x0.shape[-1]))
+        if cfg.get("subject_weight", 0) > 0:
+            err = err * (1 + cfg["subject_weight"] * subject_area(scenes, x0.shape[-1]).to(device))
         loss = (loss_weight(t, cfg["min_snr"]) * err.mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
