@@ -5,6 +5,9 @@ import CavendishGraph
 public struct ReferenceEncoderConfig: Codable, Sendable, Equatable {
     public var imageSize = 64, tokens = 8, dim = 256, heads = 4, maxPeople = 5, maxRefs = 4, layers = 2
 
+    /// The committed encoder's shape.
+    public init() {}
+
     enum CodingKeys: String, CodingKey {
         case imageSize = "image_size", tokens, dim, heads, maxPeople = "max_people", maxRefs = "max_refs", layers
     }

@@ -32,9 +32,14 @@ public struct NBMiniWeightFile: Sendable {
         self.tensors = tensors
     }
 
-    /// The config decoded as `T`.
+    /// The config decoded as `T`, and checked when `T` can check itself (`ValidatedConfig`).
     public func config<T: Decodable>(_ type: T.Type) throws -> T {
-        do { return try JSONDecoder().decode(T.self, from: Data(configJSON.utf8)) }
+        let value: T
+        do { value = try JSONDecoder().decode(T.self, from: Data(configJSON.utf8)) }
         catch { throw IOError(path: path, "config attribute is not a \(T.self): \(error)") }
+        if let checked = value as? ValidatedConfig {
+            do { try checked.validate() } catch { throw IOError(path: path, "\(error)") }
+        }
+        return value
     }
 }

@@ -30,6 +30,13 @@ public struct GlyphRenderer: Sendable {
         (count, height, cellWidth) = (b.shape[0], b.shape[1], b.shape[2])
         originX = Int(try file.attribute("origin_x")?.integerValue ?? 2)
         firstChar = Int(try file.attribute("first_char")?.integerValue ?? 32)
+        // A manifest can be made to match a hostile atlas: every size that indexes or allocates is bounded,
+        // and "?" (what unknown characters become) must be in it.
+        let question = Int(("?" as Unicode.Scalar).value) - firstChar
+        guard (1...1024).contains(count), (1...256).contains(height), (1...256).contains(cellWidth), (0...cellWidth).contains(originX),
+              (0...0x10FFFF).contains(firstChar), (0..<count).contains(question), advance.allSatisfy({ (0...1024).contains($0) }) else {
+            throw IOError(path: path, "not a usable glyph atlas (\(count) glyphs of \(height)x\(cellWidth) from U+\(String(firstChar, radix: 16)), origin \(originX); it must hold '?' and sizes up to 256)")
+        }
     }
 
     /// The first double-quoted part of a prompt ("" when none); curly quotes count as straight ones.
