@@ -14,25 +14,45 @@ public enum PeopleBinding {
         public let description: String
     }
 
+    /// A prompt with its people bound: the rewritten text, the photo paths and the name the prompt used
+    /// for each placeholder number ("" for a bare `pN`).
+    public struct Binding: Sendable, Equatable {
+        public var prompt: String
+        public var people: [Int: [String]]
+        public var names: [Int: String]
+    }
+
+    /// One `--reference NAME=IMG[,IMG...]` option as its name and photo paths.
+    public static func parse(_ spec: String) throws -> (name: String, files: [String]) {
+        let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw Failure(description: "--reference \(spec): expected NAME=IMG[,IMG...]")
+        }
+        return (parts[0], parts[1].split(separator: ",").map(String.init))
+    }
+
     /// The rewritten prompt and the photo paths by placeholder number.
     public static func bind(prompt: String, references: [String]) throws -> (prompt: String, people: [Int: [String]]) {
+        let b = try bind(prompt: prompt, named: try references.map(parse))
+        return (b.prompt, b.people)
+    }
+
+    /// Binds `references` (name and photos, in the order given: named people take the free placeholders in
+    /// that order) to the prompt.
+    public static func bind(prompt: String, named references: [(name: String, files: [String])]) throws -> Binding {
         var text = prompt
-        var people: [Int: [String]] = [:]
+        var people: [Int: [String]] = [:], names: [Int: String] = [:]
         var named: [(String, [String])] = []
-        for spec in references {
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw Failure(description: "--reference \(spec): expected NAME=IMG[,IMG...]")
-            }
-            let files = parts[1].split(separator: ",").map(String.init)
-            guard (1...4).contains(files.count) else { throw Failure(description: "--reference \(parts[0]): give 1 to 4 photos, got \(files.count)") }
-            let name = parts[0].lowercased()
+        for (given, files) in references {
+            guard (1...4).contains(files.count) else { throw Failure(description: "--reference \(given): give 1 to 4 photos, got \(files.count)") }
+            let name = given.lowercased()
             if name.count == 2, name.hasPrefix("p"), let n = Int(name.dropFirst()), (1...Placeholder.limit).contains(n) {
-                guard text.contains(Placeholder.token(n)) else { throw Failure(description: "--reference \(parts[0]): the prompt has no <p\(n)>") }
+                guard text.contains(Placeholder.token(n)) else { throw Failure(description: "--reference \(given): the prompt has no <p\(n)>") }
                 guard people[n] == nil else { throw Failure(description: "--reference p\(n) is given twice") }
                 people[n] = files
+                names[n] = ""
             } else {
-                named.append((parts[0], files))
+                named.append((given, files))
             }
         }
         var seen = Set<String>()
@@ -49,6 +69,7 @@ public enum PeopleBinding {
             }
             text = text.replacingOccurrences(of: pattern, with: Placeholder.token(slot), options: [.regularExpression, .caseInsensitive])
             people[slot] = files
+            names[slot] = name
         }
         for n in Placeholder.numbers(in: text) where people[n] == nil {
             guard n <= Placeholder.limit else {
@@ -56,6 +77,6 @@ public enum PeopleBinding {
             }
             throw Failure(description: "the prompt mentions <p\(n)> but no --reference p\(n)=... gives photos of that person")
         }
-        return (text, people)
+        return Binding(prompt: text, people: people, names: names)
     }
 }

@@ -37,6 +37,12 @@ public struct ChipSpec: Codable, Sendable, Equatable {
     public var notes: String
 
     /// Matrix units on the chip.
+    /// Peak matrix FLOP/s for an element type: int8's, f32's, or bf16's for the 16-bit types and any
+    /// type the chip file gives no figure for (bf16 is required of every chip).
+    public func peakFlops(for dtype: DType) -> Double {
+        peakFlops[dtype == .int8 ? "int8" : (dtype == .float32 ? "f32" : "bf16")] ?? peakFlops["bf16"] ?? 1
+    }
+
     public var matrixUnits: Int { tensorCores * matrixUnitsPerCore }
 
     /// Matrix-unit MAC passes needed per element type: the arrays multiply bf16; int8 runs at the published

@@ -43,7 +43,7 @@ public struct PipelineReport: Encodable, Sendable {
         secondsPerImage = seconds / Double(self.imagesPerBatch)
         flopsPerImage = flops / Double(self.imagesPerBatch)
         hbmBytesPerImage = total { $0.report.hbmBytes } / Double(self.imagesPerBatch)
-        let peak = simulator.chip.peakFlops[dtype == .int8 ? "int8" : (dtype == .float32 ? "f32" : "bf16")] ?? simulator.chip.peakFlops["bf16"] ?? 1
+        let peak = simulator.chip.peakFlops(for: dtype)
         matrixUnitUtilization = seconds > 0 ? flops / (seconds * peak) : 0
     }
 }

@@ -130,7 +130,7 @@ public struct Simulator: Sendable {
                 (hbm, vmem, steps) = schedule.stream(inBytes: external, outBytes: written, vectorOps: vectorOps, transcendentals: transcendentals)
             }
             let seconds = schedule.end - clock
-            let peak = chip.peakFlops[dtype == .int8 ? "int8" : (dtype == .float32 ? "f32" : "bf16")] ?? chip.peakFlops["bf16"]!
+            let peak = chip.peakFlops(for: dtype)
             let busy = schedule.busy
             let bound = busy.max(by: { $0.value < $1.value }).map { $0.key == .matrixUnits ? "compute" : ($0.key == .vectorUnit ? "vector" : "bandwidth") } ?? "bandwidth"
             reports.append(OpReport(name: names.joined(separator: "+"), op: ops.joined(separator: "+"), start: clock, seconds: seconds,
@@ -140,7 +140,7 @@ public struct Simulator: Sendable {
             events += schedule.events(group: names.first ?? "")
             clock = schedule.end
         }
-        let peak = chip.peakFlops[dtype == .int8 ? "int8" : (dtype == .float32 ? "f32" : "bf16")] ?? chip.peakFlops["bf16"]!
+        let peak = chip.peakFlops(for: dtype)
         let flops = reports.map(\.flops).reduce(0, +)
         return GraphReport(chip: chip.name, dtype: dtype.rawValue, seconds: clock, cycles: clock * chip.clockHz, flops: flops,
                            hbmBytes: reports.map(\.hbmBytes).reduce(0, +), matrixUnitUtilization: clock > 0 ? flops / (clock * peak) : 0,

@@ -95,7 +95,7 @@ struct GenerateCommand: ParsableCommand {
         var settings = GenerationSettings(preset: preset, steps: steps, guidance: guidance, refScale: refScale,
                                           negativePrompt: negativePrompt, library: library, initImage: initImage, strength: strength,
                                           sampler: sampler, schedule: schedule)
-        settings.references = try Self.referenceOptions(reference)
+        do { settings.references = try reference.map(PeopleBinding.parse) } catch { throw CommandError("\(error)") }
         try settings.validate()
         guard ["auto", "bar", "json", "none"].contains(progress) else { throw CommandError("--progress must be auto, bar, json or none") }
         let jobs = try plan(settings)
@@ -153,18 +153,6 @@ struct GenerateCommand: ParsableCommand {
         }
     }
 
-    /// `--reference NAME=IMG[,IMG...]` options as a name-to-photos map (in the order given).
-    static func referenceOptions(_ specs: [String]) throws -> [String: [String]] {
-        var out: [String: [String]] = [:]
-        for spec in specs {
-            let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { throw CommandError("--reference \(spec): expected NAME=IMG[,IMG...]") }
-            guard out[parts[0]] == nil else { throw CommandError("--reference \(parts[0]) is given twice") }
-            out[parts[0]] = parts[1].split(separator: ",").map(String.init)
-        }
-        return out
-    }
-
     /// Every image of the run, with its output path: each prompt (from --prompt or the prompt file) at each seed.
     func plan(_ settings: GenerationSettings) throws -> [Job] {
         if prompt != nil && prompts != nil { throw CommandError("use either --prompt or --prompts FILE.jsonl, not both") }
@@ -176,7 +164,7 @@ struct GenerateCommand: ParsableCommand {
                 if let n = line.negativePrompt { s.negativePrompt = n }
                 if let r = line.references {
                     guard settings.library == nil else { throw CommandError("\(prompts): a line gives references, but --library is set too") }
-                    s.references = r
+                    s.references = GenerationSettings.references(r)
                 }
                 try s.validate()
                 entries.append((line.prompt, try line.seed.map { try SeedList.resolve(seed: $0, seeds: nil, count: count) } ?? seedList, s))

@@ -6,7 +6,7 @@ import CavendishPipeline
 import Foundation
 
 /// The settings every image of a run shares (the command line's, or one `serve` request's).
-struct GenerationSettings: Codable, Sendable {
+struct GenerationSettings: Sendable {
     /// `v1` or `v2`.
     var preset = "v2"
     /// nil: the preset's default.
@@ -15,8 +15,15 @@ struct GenerationSettings: Codable, Sendable {
     var refScale = 1.0
     /// v1's unconditional text.
     var negativePrompt = ""
-    /// Reference photos: NAME (a word of the prompt, or p1..p5) to 1-4 JPEG, PNG or HEIC files.
-    var references: [String: [String]] = [:]
+    /// Reference photos: NAME (a word of the prompt, or p1..p5) and 1-4 JPEG, PNG or HEIC files, in the
+    /// order given (named people take the free placeholders in that order, and the layout places <p1> leftmost).
+    var references: [(name: String, files: [String])] = []
+
+    /// References from a JSON object, which has no order: names in alphabetical order (p1..p5 place people
+    /// exactly).
+    static func references(_ object: [String: [String]]) -> [(name: String, files: [String])] {
+        object.keys.sorted().map { ($0, object[$0]!) }
+    }
     /// A connected photo library to take the prompt's people from (instead of `references`).
     var library: String?
     /// img2img: the image to start from (JPEG, PNG or HEIC) and the share of the schedule that re-draws it.
@@ -94,21 +101,18 @@ final class Generator {
         let text = prompt.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { throw CommandError("the prompt is empty; describe the image, e.g. --prompt 'a dog in the snow'") }
         if let path = settings.library { return try bindLibrary(text, path) }
-        let specs = settings.references.keys.sorted().map { "\($0)=\(settings.references[$0]!.joined(separator: ","))" }
-        let rewritten: String, people: [Int: [String]]
-        do { (rewritten, people) = try PeopleBinding.bind(prompt: text, references: specs) } catch { throw CommandError("\(error)") }
-        var bound = BoundPrompt(text: rewritten)
-        let names = Dictionary(settings.references.map { ($0.value, $0.key) }, uniquingKeysWith: { a, _ in a })
-        for slot in people.keys.sorted() {
-            let files = people[slot]!
+        let binding: PeopleBinding.Binding
+        do { binding = try PeopleBinding.bind(prompt: text, named: settings.references) } catch { throw CommandError("\(error)") }
+        var bound = BoundPrompt(text: binding.prompt)
+        for slot in binding.people.keys.sorted() {
+            let files = binding.people[slot]!
             var hashes: [String] = []
             bound.photos[slot] = try files.map { path in
                 let (photo, digest) = try Self.referencePhoto(path)
                 hashes.append(digest)
                 return photo
             }
-            let name = names[files] ?? ""
-            bound.records.append(ReferenceRecord(placeholder: "p\(slot)", name: name == "p\(slot)" ? "" : name, kind: nil,
+            bound.records.append(ReferenceRecord(placeholder: "p\(slot)", name: binding.names[slot] ?? "", kind: nil,
                                                  photos: files, sha256: hashes))
         }
         return bound

@@ -52,4 +52,13 @@ struct PeopleBindingTests {
             #expect(failure.description.contains("5"))
         } catch { Issue.record("\(error)") }
     }
+
+    /// Named people take the free placeholders in the order the references are given (the command line's
+    /// order, which the layout follows left to right), and the binding says which name each one came from.
+    @Test func namedReferencesBindInTheOrderGiven() throws {
+        let b = try PeopleBinding.bind(prompt: "al and zoe with <p3>", named: [("zoe", ["z.png"]), ("al", ["a.png"]), ("p3", ["c.png"])])
+        #expect(b.prompt == "<p2> and <p1> with <p3>")
+        #expect(b.people == [1: ["z.png"], 2: ["a.png"], 3: ["c.png"]])
+        #expect(b.names == [1: "zoe", 2: "al", 3: ""])
+    }
 }

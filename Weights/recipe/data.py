@@ -59,3 +59,13 @@ def crop_subject(img: np.ndarray, box, size=64) -> np.ndarray:
     a, b = int(round(cy - s / 2)) + pad, int(round(cx - s / 2)) + pad
     c = big[a:a + int(s), b:b + int(s)]
     return np.asarray(Image.fromarray(c).resize((size, size), Image.BILINEAR))
+
+
+def box_mask(labels: list, latent_size: int = 32, image_size: int = 128) -> torch.Tensor:
+    """[1, 1, latent_size, latent_size]: 1.0 on the latent pixels that any labelled subject's box touches."""
+    m = torch.zeros(1, 1, latent_size, latent_size)
+    f = image_size // latent_size
+    for lab in labels:
+        x0, y0, x1, y1 = lab["box"]
+        m[..., max(0, y0 // f):min(latent_size, -(-y1 // f)), max(0, x0 // f):min(latent_size, -(-x1 // f))] = 1.0
+    return m

@@ -39,16 +39,6 @@ def to_image(x: torch.Tensor) -> np.ndarray:
     return ((x.clamp(-1, 1) + 1) * 127.5).round().to(torch.uint8)[0].permute(1, 2, 0).cpu().numpy()
 
 
-def box_mask(labels: list, size: int = 32, image: int = 128) -> torch.Tensor:
-    """[1, 1, size, size]: 1 inside any subject's box, in latent pixels."""
-    m = torch.zeros(1, 1, size, size)
-    f = image // size
-    for lab in labels:
-        x0, y0, x1, y1 = lab["box"]
-        m[..., max(0, y0 // f):min(size, -(-y1 // f)), max(0, x0 // f):min(size, -(-x1 // f))] = 1
-    return m
-
-
 @torch.no_grad()
 def run(source: str, preset: str, per_count: int, times: list, raw: bool = False) -> dict:
     torch.manual_seed(0)
@@ -70,31 +60,24 @@ def run(source: str, preset: str, per_count: int, times: list, raw: bool = False
     gt_imgs = [it["gt"] for it in items]
     labels = [it["labels"] for it in items]
     words = [glyph.quoted_text(it["prompt"]) for it in items]
-    rt_imgs = []
-    for it in items:
-        z = pipe.encode_latent(it["gt"])
-        g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(it["prompt"])))[None, None] if preset != "v1" else None
-        rt_imgs.append(to_image(pipe.vae.decode(pipe.vae.from_latent(z), g if pipe.vae.config.glyph_conditioning else None)))
+    # What does not depend on t, once per item: the latent, the glyph map, the text and both reference sets.
+    prepared = [_prepare(pipe, it, items[swap[i]]["refs"]) for i, it in enumerate(items)]
+    rt_imgs = [_decode(pipe, p["z"], p["glyph"]) for p in prepared]
     out["ceiling"] = {"ground_truth": _scores(gt_imgs, words, labels, id_j), "vae_round_trip": _scores(rt_imgs, words, labels, id_j)}
     for t in times:
         started = time.time()
+        a, s = math.cos(0.5 * math.pi * t), math.sin(0.5 * math.pi * t)
         own, swapped, inside, outside = [], [], [], []
-        for i, it in enumerate(items):
-            z = pipe.encode_latent(it["gt"])
-            eps = torch.randn(z.shape, generator=torch.Generator().manual_seed(it["seed"]))
-            a, s = math.cos(0.5 * math.pi * t), math.sin(0.5 * math.pi * t)
-            xt = a * z + s * eps
-            x0s = []
-            for refs in (it["refs"], items[swap[i]]["refs"]):
-                x0s.append(a * xt - s * _velocity(pipe, it["prompt"], refs, xt, t))
-            m = box_mask(it["labels"])
+        for it, p in zip(items, prepared):
+            eps = torch.randn(p["z"].shape, generator=torch.Generator().manual_seed(it["seed"]))
+            xt = a * p["z"] + s * eps
+            x0s = [a * xt - s * _velocity(pipe, p, refs, xt, t) for refs in (p["own"], p["swapped"])]
+            m = data.box_mask(it["labels"])
             d = (x0s[0] - x0s[1]).abs().mean(dim=1, keepdim=True)
             inside.append(float((d * m).sum() / m.sum().clamp(min=1)))
             outside.append(float((d * (1 - m)).sum() / (1 - m).sum().clamp(min=1)))
-            g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(it["prompt"])))[None, None] if preset != "v1" else None
-            dec = [to_image(pipe.vae.decode(pipe.vae.from_latent(x), g if pipe.vae.config.glyph_conditioning else None)) for x in x0s]
-            own.append(dec[0])
-            swapped.append(dec[1])
+            own.append(_decode(pipe, x0s[0], p["glyph"]))
+            swapped.append(_decode(pipe, x0s[1], p["glyph"]))
         r = _scores(own, words, labels, id_j)
         r["identity_top1_swapped"] = round(identity_top1(id_j, swapped, labels), 4)
         r["swap_change_in_boxes"] = round(float(np.mean(inside)), 5)
@@ -104,19 +87,28 @@ def run(source: str, preset: str, per_count: int, times: list, raw: bool = False
     return out
 
 
-def _velocity(pipe: Pipeline, prompt: str, refs: dict, xt: torch.Tensor, t: float) -> torch.Tensor:
+def _prepare(pipe: Pipeline, item: dict, swapped_refs: dict) -> dict:
+    P = max([0] + placeholders(item["prompt"]) + list(item["refs"]))
+    text, tmask = pipe.text([item["prompt"]])
+    g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(item["prompt"])))[None, None] if pipe.preset != "v1" else None
+    return {"z": pipe.encode_latent(item["gt"]), "glyph": g, "text": text, "tmask": tmask, "P": P,
+            "own": pipe.references(item["refs"], P), "swapped": pipe.references(swapped_refs, P)}
+
+
+def _decode(pipe: Pipeline, z: torch.Tensor, g) -> np.ndarray:
+    return to_image(pipe.vae.decode(pipe.vae.from_latent(z), g if pipe.vae.config.glyph_conditioning else None))
+
+
+def _velocity(pipe: Pipeline, p: dict, refs: tuple, xt: torch.Tensor, t: float) -> torch.Tensor:
     """One guided evaluation at (x_t, t), as the preset's sampler would make it."""
-    P = max([0] + placeholders(prompt) + list(refs))
-    text, tmask = pipe.text([prompt])
-    rt, rm = pipe.references(refs, P)
+    rt, rm = refs
     tt = torch.full((1,), float(t))
     if pipe.preset == "v1":
         et, em = pipe.empty
-        v_c, v_u = pipe.dit(xt, tt, text, tmask, rt, rm), pipe.dit(xt, tt, et, em)
+        v_c, v_u = pipe.dit(xt, tt, p["text"], p["tmask"], rt, rm), pipe.dit(xt, tt, et, em)
         return v_u + 4.0 * (v_c - v_u)
-    g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(prompt)))[None, None]
-    lay = torch.from_numpy(layout.strips(P))[None] if pipe.dit.config.layout and rt is not None else None
-    return pipe.dit(xt, tt, text, tmask, rt, rm, 1.0, g, torch.full((1,), 3.0), lay)
+    lay = torch.from_numpy(layout.strips(p["P"]))[None] if pipe.dit.config.layout and rt is not None else None
+    return pipe.dit(xt, tt, p["text"], p["tmask"], rt, rm, 1.0, p["glyph"], torch.full((1,), 3.0), lay)
 
 
 def _scores(images: list, words: list, labels: list, id_j) -> dict:

@@ -117,16 +117,10 @@ def text_area(gmap: torch.Tensor, latent_size: int) -> torch.Tensor:
     return F.max_pool2d(m, 3, stride=1, padding=1)
 
 
-def subject_area(scenes: list, latent_size: int, image_size: int = 128) -> torch.Tensor:
-    """[B,1,h,w] 1.0 on the latent pixels inside any subject's box (the world's labels; the unstylised
-    render draws the same boxes, and stylising happens after them, so it is skipped)."""
-    m = torch.zeros(len(scenes), 1, latent_size, latent_size)
-    f = image_size // latent_size
-    for b, sc in enumerate(scenes):
-        for lab in world.render(sc, stylize=False)[1]:
-            x0, y0, x1, y1 = lab["box"]
-            m[b, 0, y0 // f:-(-y1 // f), x0 // f:-(-x1 // f)] = 1.0
-    return m
+def subject_area(scenes: list, latent_size: int) -> torch.Tensor:
+    """[B,1,h,w] 1.0 inside the subjects' boxes (the world's labels; the unstylised render draws the same
+    boxes, since stylising comes after them, so it is skipped)."""
+    return torch.cat([data.box_mask(world.render(sc, stylize=False)[1], latent_size) for sc in scenes])
 
 
 def layout_batch(scenes: list, P: int, drop: list, grid: int = 16) -> torch.Tensor:
