@@ -21,3 +21,7 @@ swift build -c release --product cavendish
 python3 -c 'import numpy' 2>/dev/null || python3 -m pip install --quiet numpy || python3 -m pip install --quiet --break-system-packages numpy
 CAVENDISH_BIN=.build/release/cavendish python3 python/tests/test_pipeline.py
 python3 scripts/check_examples.py --binary .build/release/cavendish
+# A small sweep: the table, its images and contact sheets, resuming, two workers; and, when CI started a
+# Ray cluster ($CAVENDISH_RAY, see .ci/run), the same sweep on Ray, whose table must match.
+python3 -c 'import PIL' 2>/dev/null || python3 -m pip install --quiet pillow || python3 -m pip install --quiet --break-system-packages pillow
+python3 scripts/check_sweep.py --binary .build/release/cavendish ${CAVENDISH_RAY:+--ray "$CAVENDISH_RAY"}

@@ -38,8 +38,26 @@ func sgemm(_ a: BLASMatrix, _ b: BLASMatrix, _ c: UnsafeMutablePointer<Float>, l
         }
         return
     }
+    let rest = m % rowsPerThreadedBlock
+    if rest != 0 && ThreadPool.threadCount > 1 && !ThreadPool.splitsGEMMs && !ThreadPool.inParallelRegion {
+        // OpenBLAS's threads split M, and a row that lands in a partial micro-tile of some thread's share is
+        // summed in another order than with one thread: the same inputs would give other bytes on another
+        // thread count. So the whole blocks go to threaded BLAS (every share whole micro-tiles) and the last
+        // `rest` rows to single-threaded BLAS, which is what one thread computes for those rows anyway.
+        let main = m - rest
+        if main > 0 { blasCall(a, b, c, ldc: ldc, m: main, n: n, k: k, alpha: alpha, beta: beta) }
+        var aa = a
+        aa.pointer = a.transposed ? a.pointer + main : a.pointer + main * a.leadingDimension
+        ThreadPool.withSingleThreadedBLAS {
+            blasCall(aa, b, c + main * ldc, ldc: ldc, m: rest, n: n, k: k, alpha: alpha, beta: beta)
+        }
+        return
+    }
     blasCall(a, b, c, ldc: ldc, m: m, n: n, k: k, alpha: alpha, beta: beta)
 }
+
+/// Row blocks that threaded OpenBLAS may share out (a multiple of every x86 core's SGEMM_UNROLL_M).
+let rowsPerThreadedBlock = 32
 
 @inline(__always)
 func blasCall(_ a: BLASMatrix, _ b: BLASMatrix, _ c: UnsafeMutablePointer<Float>, ldc: Int,

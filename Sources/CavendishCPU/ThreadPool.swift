@@ -63,6 +63,13 @@ public enum ThreadPool {
         }
     }
 
+    /// Runs `body` with OpenBLAS on one thread (as inside a parallel region).
+    public static func withSingleThreadedBLAS(_ body: () -> Void) {
+        enterRegion()
+        defer { leaveRegion() }
+        body()
+    }
+
     /// True inside a parallel region (the calling thread is one of our workers, or waits for them).
     public static var inParallelRegion: Bool {
         regionLock.lock(); defer { regionLock.unlock() }

@@ -1,5 +1,6 @@
 import CavendishCPU
 import CavendishCore
+import CavendishGraph
 import CavendishIO
 import CavendishLibrary
 import CavendishPipeline
@@ -31,6 +32,8 @@ struct GenerationSettings: Sendable {
     var strength: Double?
     /// The solver and its time spacing (`ddim`, `euler`, `dpmpp-2m`; `uniform`, `karras`).
     var sampler = "ddim", schedule = "uniform"
+    /// Compute the text and reference keys and values once per image (the default) or at every step.
+    var cacheConditioning = true
 
     /// The sampler and spacing, checked.
     func checkedSampler() throws -> (SamplerKind, TimeSpacing) {
@@ -75,13 +78,17 @@ final class Generator {
     private(set) var pendingLoadSeconds: Double
     private var libraries: [String: PhotoLibrary] = [:]
 
-    /// Loads the weights for `presets` from the folder `weights` names (or the default one).
-    init(weights: String?, presets: [NBMiniPipeline.Preset]) throws {
+    /// Loads the weights for `presets` from the folder `weights` names (or the default one). The runtime
+    /// switches (`fusedAttention`, `memoryPlan`, `residency`) change how the kernels run, not the images.
+    init(weights: String?, presets: [NBMiniPipeline.Preset], fusedAttention: Bool = true, memoryPlan: Bool = true,
+         residency: GraphExecutor.WeightResidency = .widened) throws {
         let folder = try Self.weightsFolder(weights)
         let started = Date()
+        var options = CPUBackend.Options()
+        options.fusedAttention = fusedAttention
         do {
             pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: presets,
-                                          backend: CPUBackend())
+                                          backend: CPUBackend(options: options), memoryPlan: memoryPlan, weightResidency: residency)
         } catch {
             throw CommandError("cannot load the NB-mini weights from \(folder): \(error)\n(run scripts/fetch-text-encoder.sh for the text encoder; restore Weights/ with git checkout if a file is corrupt)")
         }
@@ -187,6 +194,7 @@ final class Generator {
         request.negativePrompt = settings.negativePrompt
         (request.sampler, request.spacing) = try settings.checkedSampler()
         request.references = bound.photos
+        request.cacheConditioning = settings.cacheConditioning
         var initDigest: String?
         if let path = settings.initImage {
             let (image, digest) = try Self.photo(path, role: "--init-image")
