@@ -61,7 +61,8 @@ public final class NBMiniPipeline: @unchecked Sendable {
         /// Seconds per stage: text, references, denoise, decode.
         public var stageSeconds: [String: Double]
         /// The layout the denoiser was given: each subject's placeholder number and image box
-        /// `[x0, y0, x1, y1]`; empty for a model without layout input or an image without references.
+        /// `[x0, y0, x1, y1]` (its strip, or for a canvas model the box its photo was pasted into); empty
+        /// for a model without layout input or an image without references.
         public var layout: [(placeholder: Int, box: [Int])] = []
     }
 
@@ -225,6 +226,13 @@ public final class NBMiniPipeline: @unchecked Sendable {
                 let subjects = max(Placeholder.numbers(in: request.prompt).max() ?? 0, people.max() ?? 0)
                 refInputs.append(LayoutPlanner.layout(people: people, subjects: subjects, grid: config.grid))
                 layout = (1...subjects).map { ($0, LayoutPlanner.box(subject: $0 - 1, subjects: subjects, size: 128, grid: config.grid)) }
+                if config.canvas {
+                    // Each person's first photo in the planner's box for that person, which is also the box reported.
+                    layout = (1...subjects).map { ($0, ReferenceCanvas.plannerBox(subject: $0 - 1, subjects: subjects)) }
+                    refInputs.append(try ReferenceCanvas.canvas(people.compactMap { p in
+                        request.references[p]?.first.map { ($0.tensor, layout[p - 1].box) }
+                    }))
+                }
             }
         }
         var source = TorchRandomSource(seed: request.seed)

@@ -36,6 +36,7 @@ struct NBMiniParityTests {
         var inputs = [x, try golden.tensor(at: "inputs/t"), text, try golden.tensor(at: "inputs/text_mask"),
                       ref, try golden.tensor(at: "inputs/ref_mask")]
         if config.layout { inputs.append(try golden.tensor(at: "inputs/layout")) }
+        if config.layout && config.canvas { inputs.append(try golden.tensor(at: "inputs/canvas")) }
         inputs.append(try golden.tensor(at: "inputs/ref_scale"))
         if config.glyph { inputs.append(try golden.tensor(at: "inputs/glyph")) }
         if config.guidanceEmbed { inputs.append(try golden.tensor(at: "inputs/guidance")) }

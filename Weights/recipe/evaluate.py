@@ -33,6 +33,7 @@ Every proportion carries its 95% Wilson interval (`*_ci95`); text is also given 
 v2 with a layout input is given the planner's strips (layout.py) for the prompt's subjects; the world's
 ground-truth boxes lie inside those strips (on 600 training scenes, 99% of a box's width for 2 subjects,
 96% for 3), so the crop-at-the-box protocol judges each subject where the generator was told to put it.
+A canvas model (canvas.py) is told a box, the planner's, and is judged at that box.
 Writes <out>/results.json and <out>/grid_<preset>.png (top row ground truth, then generations).
 """
 from __future__ import annotations
@@ -84,6 +85,16 @@ def identity_top1(id_j, images: list, labels: list) -> float:
     with torch.no_grad():
         pred = id_j(data.to_tensor(crops))["identity"].argmax(1).numpy()
     return float(np.mean(pred == np.array(ys)))
+
+
+def told(pipe, item: dict) -> list:
+    """The item's labels with each subject's box where the generator was told to draw it: the planner's
+    box for a canvas model (canvas.py), the ground truth's otherwise (it lies inside the planner's strip)."""
+    if not pipe.dit.config.canvas:
+        return item["labels"]
+    from recipe import canvas
+    n = len(item["labels"])
+    return [{**lab, "box": list(canvas.planner_box(i, n))} for i, lab in enumerate(item["labels"])]
 
 
 def wilson(p: float, n: int, z: float = 1.96) -> list:
@@ -224,7 +235,7 @@ def main(argv=None):
             r["setting_acc_ci95"], r["style_acc_ci95"] = wilson(r["setting_acc"], len(items)), wilson(r["style_acc"], len(items))
             for n in (1, 2, 3):
                 r[f"identity_top1_{n}_subjects"] = identity_top1(
-                    id_j, [g for g, it in zip(gens, items) if it["n"] == n], [it["labels"] for it in items if it["n"] == n])
+                    id_j, [g for g, it in zip(gens, items) if it["n"] == n], [told(pipe, it) for it in items if it["n"] == n])
                 r[f"identity_top1_{n}_subjects_ci95"] = wilson(r[f"identity_top1_{n}_subjects"], n * a.per_count)
         results["presets"][preset] = r
         cols = min(8, len(items))

@@ -30,6 +30,14 @@ from recipe.train import STAGES  # noqa: E402
 MANIFEST = os.path.join(common.WEIGHTS, "manifest.json")
 
 
+def same_content(a: str, b: str) -> bool:
+    """Whether two weight files hold the same datasets (names, dtypes, values) and root attributes."""
+    with h5py.File(a, "r") as x, h5py.File(b, "r") as y:
+        if set(x.keys()) != set(y.keys()) or dict(x.attrs) != dict(y.attrs):
+            return False
+        return all(x[k].dtype == y[k].dtype and np.array_equal(x[k][()], y[k][()]) for k in x.keys())
+
+
 def write_h5(name: str, state: dict, component: str, config: dict, steps: int, dtype: str, extra: dict):
     path = os.path.join(common.WEIGHTS, name)
     tmp = path + ".tmp"
@@ -46,7 +54,10 @@ def write_h5(name: str, state: dict, component: str, config: dict, steps: int, d
         h.attrs["storage_dtype"] = dtype
         for k, v in extra.items():
             h.attrs[k] = v
-    os.replace(tmp, path)
+    if os.path.exists(path) and same_content(tmp, path):
+        os.remove(tmp)   # HDF5 files of equal content differ in bytes: keep the file (and its SHA-256) as it was
+    else:
+        os.replace(tmp, path)
     n = sum(int(np.prod(v.shape)) for v in state.values())
     return {"file": name, "sha256": common.sha256(path), "bytes": os.path.getsize(path), "parameters": n,
             "component": component, "config": config, "training_steps": int(steps), "storage_dtype": dtype}

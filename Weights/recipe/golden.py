@@ -24,7 +24,7 @@ import h5py  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from recipe import common, glyph, layout, world, weights  # noqa: E402
+from recipe import canvas, common, glyph, layout, world, weights  # noqa: E402
 
 OUT = os.path.join(common.WEIGHTS, "golden")
 GLYPH_STRINGS = ["", "A", "HELLO", "HELLO WORLD", "WWWWWWWWWW", "iiiiiiii", "Mixed Case 123!?", "caf\u00e9 \u00fcber",
@@ -93,9 +93,11 @@ def main():
     ref = weights.refenc()
     photos = torch.zeros(1, 2, 3, 3, 64, 64)
     pmask = torch.zeros(1, 2, 3, dtype=torch.bool)
+    first_photos = []
     for p, (kind, idx, n) in enumerate([("person", 0, 3), ("pet", 1, 2)]):
         for k in range(n):
             a = world.reference_photo(kind, "heldout", idx, 500 + k)
+            first_photos += [a] if k == 0 else []
             photos[0, p, k] = torch.from_numpy(a.astype(np.float32) / 127.5 - 1).permute(2, 0, 1)
             pmask[0, p, k] = True
     tokens, tmask = ref(photos, pmask)
@@ -119,14 +121,27 @@ def main():
                 lay = torch.from_numpy(layout.strips(tokens.shape[1] // ref.config.tokens))[None]
                 kw["layout"] = lay
                 ins["layout"] = f32(lay)
+            if dit.config.canvas:   # each person's first photo in the planner's box for two subjects
+                cv = torch.from_numpy(canvas.reference_canvas(first_photos, [canvas.planner_box(i, 2) for i in range(2)]))[None]
+                kw["canvas"] = cv
+                ins["canvas"] = f32(cv)
         v = dit(xt, t, text, textmask, tokens, tmask, 0.8, **kw)
         write(f"dit_{preset}.h5", ins, {"v": f32(v)}, {"note": "null reference token is prepended inside the model"})
 
     # The planner's layout for 1-5 subjects (token strips and image boxes), for the Swift planner.
     write("layout.h5", {"subjects": np.arange(1, 6, dtype=np.int64)},
           {**{f"strips_{n}": layout.strips(n) for n in range(1, 6)},
-           **{f"boxes_{n}": np.array([layout.pixel_box(i, n) for i in range(n)], np.int64) for n in range(1, 6)}},
+           **{f"boxes_{n}": np.array([layout.pixel_box(i, n) for i in range(n)], np.int64) for n in range(1, 6)},
+           **{f"planner_boxes_{n}": np.array([canvas.planner_box(i, n) for i in range(n)], np.int64) for n in range(1, 7)}},
           {"grid": 16, "size": 128})
+
+    # The reference canvas: three photos, one box partly outside the image, one overlapping another, one empty.
+    cphotos = np.stack([world.reference_photo("person", "heldout", i, 700 + i) for i in range(3)] +
+                       [world.reference_photo("pet", "heldout", 2, 703)])
+    cboxes = np.array([[10, 20, 50, 118], [40, 30, 77, 114], [100, -5, 140, 60], [60, 60, 60, 90]], np.int64)
+    write("canvas.h5", {"photos": cphotos, "boxes": cboxes},
+          {"canvas": canvas.reference_canvas(list(cphotos), [tuple(b) for b in cboxes])},
+          {"note": "photos are uint8 [n, 64, 64, 3]; later people are painted over earlier ones"})
 
     for preset in ("v1", "v2"):
         pipe = Pipeline(preset)

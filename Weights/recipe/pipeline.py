@@ -26,7 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from recipe import common, glyph, layout, schedule  # noqa: E402
+from recipe import canvas, common, glyph, layout, schedule  # noqa: E402
 
 PRESETS = {"v1": dict(steps=50, guidance=4.0), "v2": dict(steps=8, guidance=3.0)}
 
@@ -96,7 +96,14 @@ class Pipeline:
                 mask[0, p - 1, k] = True
         return self.ref(photos.to(self.device), mask.to(self.device))
 
-    @torch.no_grad()
+    def canvas(self, refs: dict, boxes: list):
+        """The reference canvas [1, 4, 128, 128] (canvas.py) of each placeholder's first photo in boxes[i] for
+        placeholder i + 1, or None for a model without the canvas or without references."""
+        if not self.dit.config.canvas or not refs:
+            return None
+        photos = [prepare_photo(refs[i + 1][0]) if refs.get(i + 1) else None for i in range(len(boxes))]
+        return torch.from_numpy(canvas.reference_canvas(photos, boxes))[None].to(self.device)
+
     @torch.no_grad()
     def encode_latent(self, img: np.ndarray) -> torch.Tensor:
         """uint8 HxWx3 of any size -> the denoiser latent [1, 4, 32, 32] of its posterior mean (not a sample, so the
@@ -129,12 +136,13 @@ class Pipeline:
             g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(prompt)))[None, None].to(self.device)
             gw = torch.full((1,), float(w), device=self.device)
 
-            lay = None
-            if self.dit.config.layout and rt is not None:   # the planner's strips for the prompt's P subjects
+            lay = cv = None
+            if self.dit.config.layout and rt is not None:   # the planner's strips and boxes for the prompt's P subjects
                 lay = torch.from_numpy(layout.strips(P))[None].to(self.device)
+                cv = self.canvas(refs, [canvas.planner_box(i, P) for i in range(P)])
 
             def fn(x, t):
-                return self.dit(x, t, text, tmask, rt, rm, ref_scale, g, gw, lay)
+                return self.dit(x, t, text, tmask, rt, rm, ref_scale, g, gw, lay, cv)
         x0, start = noise, 0
         if init_image is not None:
             x0, start = img2img_start(self.encode_latent(init_image), noise, strength, steps)

@@ -91,8 +91,11 @@ def _prepare(pipe: Pipeline, item: dict, swapped_refs: dict) -> dict:
     P = max([0] + placeholders(item["prompt"]) + list(item["refs"]))
     text, tmask = pipe.text([item["prompt"]])
     g = torch.from_numpy(glyph.glyph_map(glyph.quoted_text(item["prompt"])))[None, None] if pipe.preset != "v1" else None
+    # The canvas goes where the ground truth has its subjects (the noised render holds them there).
+    boxes = [lab["box"] for lab in item["labels"]]
     return {"z": pipe.encode_latent(item["gt"]), "glyph": g, "text": text, "tmask": tmask, "P": P,
-            "own": pipe.references(item["refs"], P), "swapped": pipe.references(swapped_refs, P)}
+            "own": (*pipe.references(item["refs"], P), pipe.canvas(item["refs"], boxes)),
+            "swapped": (*pipe.references(swapped_refs, P), pipe.canvas(swapped_refs, boxes))}
 
 
 def _decode(pipe: Pipeline, z: torch.Tensor, g) -> np.ndarray:
@@ -101,14 +104,14 @@ def _decode(pipe: Pipeline, z: torch.Tensor, g) -> np.ndarray:
 
 def _velocity(pipe: Pipeline, p: dict, refs: tuple, xt: torch.Tensor, t: float) -> torch.Tensor:
     """One guided evaluation at (x_t, t), as the preset's sampler would make it."""
-    rt, rm = refs
+    rt, rm, cv = refs
     tt = torch.full((1,), float(t))
     if pipe.preset == "v1":
         et, em = pipe.empty
         v_c, v_u = pipe.dit(xt, tt, p["text"], p["tmask"], rt, rm), pipe.dit(xt, tt, et, em)
         return v_u + 4.0 * (v_c - v_u)
     lay = torch.from_numpy(layout.strips(p["P"]))[None] if pipe.dit.config.layout and rt is not None else None
-    return pipe.dit(xt, tt, p["text"], p["tmask"], rt, rm, 1.0, p["glyph"], torch.full((1,), 3.0), lay)
+    return pipe.dit(xt, tt, p["text"], p["tmask"], rt, rm, 1.0, p["glyph"], torch.full((1,), 3.0), lay, cv)
 
 
 def _scores(images: list, words: list, labels: list, id_j) -> dict:

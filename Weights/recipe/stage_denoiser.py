@@ -21,7 +21,9 @@ v2's `layout=1` adds layout-grounded personalization (models/dit.py, layout.py):
 the planner's strips, each image token attends only to its subject's reference tokens and gets that
 subject's appearance embedding; with probability `p_drop_layout` a sample gets the all-ones layout
 instead. A v2 checkpoint without the layout branches (e.g. one seeded from the committed weights) goes on
-with them added at zero. The reference path (reference keys/values and output, appearance MLP) learns at
+with them added at zero. `canvas=1` also gives the denoiser the reference canvas (canvas.py: each subject's
+first reference photo pasted into its labelled box, nothing where layout dropout took the layout away); a
+checkpoint without it goes on with it added at zero. The reference path (reference keys/values and output, appearance MLP) learns at
 `ref_lr_mult` times the learning rate: its weights start at or near zero and are barely used.
 """
 from __future__ import annotations
@@ -35,7 +37,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import checkpoints, common, data, glyph, layout, schedule, world
+from . import canvas, checkpoints, common, data, glyph, layout, schedule, world
 from .models.dit import DiT, DiTConfig
 from .models.refenc import ReferenceEncoder, RefEncoderConfig
 from .models.textenc import TextEncoder
@@ -49,7 +51,7 @@ DEFAULTS = {
                         w_min=1.0, w_max=5.0, p_grid_t=0.5, grid_steps=8, p_text=0.5,
                         checkpoint_seconds=300, seed=3, allow_unfinished=0, bf16=1, min_snr=5.0,
                         guidance_off_text=1, text_weight=10.0, layout=1, p_drop_layout=0.1, ref_lr_mult=1.0,
-                        subject_weight=0.0),
+                        subject_weight=0.0, canvas=0),
 }
 
 
@@ -98,7 +100,8 @@ def scene_of(i: int, p_text: float, size=128):
 
 
 def reference_batch(scenes: list, r: random.Random, max_refs=4, size=64, min_refs=1):
-    """photos [B,P,4,3,64,64], mask [B,P,4]; P = max subjects in the batch."""
+    """photos [B,P,4,3,64,64], mask [B,P,4]; P = max subjects in the batch; and each scene's uint8 photos
+    (photos[b][p][k] [64,64,3]), for the canvas."""
     P = max(len(s.subjects) for s in scenes)
     photos = np.zeros((len(scenes), P, max_refs, size, size, 3), np.uint8)
     mask = np.zeros((len(scenes), P, max_refs), bool)
@@ -108,7 +111,7 @@ def reference_batch(scenes: list, r: random.Random, max_refs=4, size=64, min_ref
                 photos[b, p, k] = world.reference_photo(kind, sc.split, idx, r.randrange(1 << 40), size)
                 mask[b, p, k] = True
     x = torch.from_numpy(photos.astype(np.float32) / 127.5 - 1.0).permute(0, 1, 2, 5, 3, 4).contiguous()
-    return x, torch.from_numpy(mask)
+    return x, torch.from_numpy(mask), photos
 
 
 def text_area(gmap: torch.Tensor, latent_size: int) -> torch.Tensor:
@@ -117,10 +120,23 @@ def text_area(gmap: torch.Tensor, latent_size: int) -> torch.Tensor:
     return F.max_pool2d(m, 3, stride=1, padding=1)
 
 
-def subject_area(scenes: list, latent_size: int) -> torch.Tensor:
-    """[B,1,h,w] 1.0 inside the subjects' boxes (the world's labels; the unstylised render draws the same
-    boxes, since stylising comes after them, so it is skipped)."""
-    return torch.cat([data.box_mask(world.render(sc, stylize=False)[1], latent_size) for sc in scenes])
+def scene_labels(scenes: list) -> list:
+    """Each scene's labels (the unstylised render draws the same boxes, since stylising comes after them)."""
+    return [world.render(sc, stylize=False)[1] for sc in scenes]
+
+
+def subject_area(labels: list, latent_size: int) -> torch.Tensor:
+    """[B,1,h,w] 1.0 inside the subjects' boxes (the world's labels)."""
+    return torch.cat([data.box_mask(lab, latent_size) for lab in labels])
+
+
+def canvas_batch(labels: list, photos: np.ndarray, drop: list) -> torch.Tensor:
+    """[B,4,128,128]: each subject's first reference photo in its labelled box; all zero where drop[b] (layout
+    dropout: no layout, no boxes)."""
+    out = [np.zeros((canvas.CHANNELS, 128, 128), np.float32) if drop[b] else
+           canvas.reference_canvas([photos[b, p, 0] for p in range(len(lab))], [l["box"] for l in lab])
+           for b, lab in enumerate(labels)]
+    return torch.from_numpy(np.stack(out))
 
 
 def layout_batch(scenes: list, P: int, drop: list, grid: int = 16) -> torch.Tensor:
@@ -134,12 +150,12 @@ def layout_batch(scenes: list, P: int, drop: list, grid: int = 16) -> torch.Tens
     return torch.from_numpy(out)
 
 
-REF_PATH = ("ref_kv.", "ref_proj.", "app_embed.")   # parameter-name parts of the reference path
+REF_PATH = ("ref_kv.", "ref_proj.", "app_embed.", "canvas_embed.")   # parameter-name parts of the reference path
 
 
-def build(variant: str, with_layout: bool = False):
+def build(variant: str, with_layout: bool = False, with_canvas: bool = False):
     v2 = variant == "denoiser-v2"
-    dit = DiT(DiTConfig(glyph=v2, guidance_embed=v2, layout=v2 and with_layout))
+    dit = DiT(DiTConfig(glyph=v2, guidance_embed=v2, layout=v2 and with_layout, canvas=v2 and with_canvas))
     ref = ReferenceEncoder(RefEncoderConfig())
     return dit, ref
 
@@ -156,16 +172,19 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
     vae = checkpoints.vae("cpu")
     vae_tag = f"vae{vck['step']}{'d' if vck.get('done') else 'u'}"
     torch.manual_seed(cfg["seed"])
-    dit, ref = build(variant, bool(cfg.get("layout")))
-    if ck is not None and dit.config.layout and not ck["dit_config"].get("layout"):
-        # Going on from a checkpoint without the layout branches: they join at their (zero) initial values.
+    dit, ref = build(variant, bool(cfg.get("layout")), bool(cfg.get("canvas")))
+    added = [(flag, prefix) for flag, prefix in (("layout", "app_embed."), ("canvas", "canvas_embed."))
+             if getattr(dit.config, flag) and ck is not None and not ck["dit_config"].get(flag)]
+    if added:
+        # Going on from a checkpoint without these branches: they join at their (zero) initial values.
         fresh = dit.state_dict()
+        prefixes = tuple(prefix for _, prefix in added)
         for key in ("dit", "ema_dit"):
             missing, unexpected = fresh.keys() - ck[key].keys(), ck[key].keys() - fresh.keys()
-            assert not unexpected and all(k.startswith("app_embed.") for k in missing), (missing, unexpected)
+            assert not unexpected and all(k.startswith(prefixes) for k in missing), (missing, unexpected)
             ck[key] = {**{k: fresh[k].clone() for k in missing}, **ck[key]}
         ck.pop("optimizer", None)   # its parameter list no longer matches: a fresh optimizer
-        ck["seeded_from"] = ck.get("seeded_from", "checkpoint without the layout branches")
+        ck["seeded_from"] = ck.get("seeded_from", "checkpoint without the " + " and ".join(f for f, _ in added) + " branches")
     teacher = None
     if variant == "denoiser-v2":
         tdit, tref, tck = checkpoints.denoiser("denoiser-v1", device)
@@ -227,12 +246,16 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         caps = [r.choice(sc.captions) for sc in scenes]
         x0 = cache.get(idx, {i: (lambda sc=sc: world.render(sc)[0]) for i, sc in zip(idx, scenes)}).to(device)
         text, tmask = te(caps)
-        photos, pmask = reference_batch(scenes, r)
+        photos, pmask, photos_u8 = reference_batch(scenes, r)
         text, tmask, photos, pmask = text.to(device), tmask.to(device), photos.to(device), pmask.to(device)
         gmap = data.glyph_maps([glyph.quoted_text(c) for c in caps]).to(device) if variant == "denoiser-v2" else None
-        lay = None
+        lay = cv = None
+        labels = scene_labels(scenes) if cfg.get("subject_weight", 0) > 0 or dit.config.canvas else None
         if dit.config.layout:
-            lay = layout_batch(scenes, photos.shape[1], [r.random() < cfg["p_drop_layout"] for _ in scenes]).to(device)
+            drop = [r.random() < cfg["p_drop_layout"] for _ in scenes]
+            lay = layout_batch(scenes, photos.shape[1], drop).to(device)
+            if dit.config.canvas:
+                cv = canvas_batch(labels, photos_u8, drop).to(device)
         if variant == "denoiser-v2" and r.random() < cfg["p_grid_t"]:
             g = cfg["grid_steps"]
             t = torch.tensor([r.randint(1, g) / g for _ in range(B)], device=device)
@@ -268,13 +291,13 @@ def run(device, deadline: common.Deadline, overrides: dict | None = None, varian
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=bool(cfg["bf16"])):
             if train_ref:
                 rt, rm = ref(photos, pmask)
-            v = dit(xt, t, text, tmask, rt, rm, 1.0, gmap, w, lay)
+            v = dit(xt, t, text, tmask, rt, rm, 1.0, gmap, w, lay, cv)
         err = (v.float() - target.float()) ** 2
         per_sample = err.mean(dim=(1, 2, 3))             # logged unweighted as v_mse
         if variant == "denoiser-v2" and cfg["text_weight"] > 0:
             err = err * (1 + cfg["text_weight"] * text_area(gmap, x0.shape[-1]))
         if cfg.get("subject_weight", 0) > 0:
-            err = err * (1 + cfg["subject_weight"] * subject_area(scenes, x0.shape[-1]).to(device))
+            err = err * (1 + cfg["subject_weight"] * subject_area(labels, x0.shape[-1]).to(device))
         loss = (loss_weight(t, cfg["min_snr"]) * err.mean(dim=(1, 2, 3))).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()

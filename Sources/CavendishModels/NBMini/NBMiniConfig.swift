@@ -12,17 +12,20 @@ public struct DiTConfig: Codable, Sendable, Equatable {
     /// v2: layout-grounded personalization; with references, a `layout` input [B, tokens, people] says
     /// which image tokens belong to which person (see `NBMiniDiT`).
     public var layout = false
+    /// v2 with layout: a `canvas` input [B, 4, image, image] (each person's first reference photo pasted
+    /// into that person's box, and a box mask) also feeds the patch embedding (see `NBMiniDiT`).
+    public var canvas = false
 
     enum CodingKeys: String, CodingKey {
         case latentChannels = "latent_channels", latentSize = "latent_size", patch, width, depth, heads
         case mlpRatio = "mlp_ratio", textDim = "text_dim", refDim = "ref_dim", freqDim = "freq_dim", imageSize = "image_size"
-        case glyph, guidanceEmbed = "guidance_embed", layout
+        case glyph, guidanceEmbed = "guidance_embed", layout, canvas
     }
 
     /// A default (v1-shaped) DiT.
     public init() {}
 
-    /// Decodes a recipe config; `layout` is absent from configs written before it existed.
+    /// Decodes a recipe config; `layout` and `canvas` are absent from configs written before they existed.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         latentChannels = try c.decode(Int.self, forKey: .latentChannels)
@@ -39,6 +42,7 @@ public struct DiTConfig: Codable, Sendable, Equatable {
         glyph = try c.decode(Bool.self, forKey: .glyph)
         guidanceEmbed = try c.decode(Bool.self, forKey: .guidanceEmbed)
         layout = try c.decodeIfPresent(Bool.self, forKey: .layout) ?? false
+        canvas = try c.decodeIfPresent(Bool.self, forKey: .canvas) ?? false
     }
 
     /// Patches per side.

@@ -16,7 +16,9 @@ import Foundation
 /// tokens belong to which person's region: each token's reference cross-attention sees only the tokens
 /// of the people whose region it is in (and the null token), and the mean of those people's appearance
 /// embeddings (an MLP of each person's mean reference token), times `ref_scale`, is added to its patch
-/// embedding.
+/// embedding. A canvas model (`config.canvas`) also takes a `canvas` [B, 4, 128, 128] (the pipeline's
+/// `ReferenceCanvas`: reference photos pasted into the people's boxes): its 8x8 patches go through an MLP,
+/// weighted by the fraction of each patch inside a box, into the same appearance term.
 public struct NBMiniDiT: Sendable {
     /// The architecture.
     public var config: DiTConfig
@@ -41,7 +43,8 @@ public struct NBMiniDiT: Sendable {
     /// The graph for `batch` latents, `textTokens` text states and `referenceTokens` reference tokens
     /// (the always-present null reference token is added inside). Inputs, in order: `x` [B, C, S, S],
     /// `t` [B], `text` [B, L, 384], `text_mask` [B, L] bool, `ref` [B, R, ref_dim] and `ref_mask` [B, R]
-    /// bool (when R > 0), `layout` [B, N, R / tokensPerPerson] (layout models, when R > 0), `ref_scale` []
+    /// bool (when R > 0), `layout` [B, N, R / tokensPerPerson] (layout models, when R > 0), `canvas`
+    /// [B, 4, 128, 128] (canvas layout models, when R > 0), `ref_scale` []
     /// float, then for v2 `glyph` [B, 1, 128, 128] and `guidance` [B].
     public func graph(batch: Int, textTokens: Int, referenceTokens: Int, tokensPerPerson: Int = 8, dtype: DType = .float32) throws -> Graph {
         var b = GraphBuilder(dtype: dtype)
@@ -54,7 +57,7 @@ public struct NBMiniDiT: Sendable {
     }
 
     /// The per-image half of the split model: inputs `text`, `text_mask`, (`ref`, `ref_mask`, and for a
-    /// layout model `layout`); outputs the text condition [B, D], then for each block the text keys and
+    /// layout model `layout`, and for a canvas model `canvas`); outputs the text condition [B, D], then for each block the text keys and
     /// values [B, L, D] and the reference keys and values [B, R+1, D], then the text and reference key
     /// masks (and the appearance map). Run once per image, it saves every step from recomputing them.
     public func conditioningGraph(batch: Int, textTokens: Int, referenceTokens: Int, tokensPerPerson: Int = 8,
@@ -98,7 +101,7 @@ public struct NBMiniDiT: Sendable {
         let c = config, D = c.width
         let text = b.input("text", [B, textTokens, c.textDim])
         let textMask = b.input("text_mask", [B, textTokens], .bool)
-        var ref: ValueID?, refMask: ValueID?, layout: ValueID?
+        var ref: ValueID?, refMask: ValueID?, layout: ValueID?, canvas: ValueID?
         if referenceTokens > 0 {
             ref = b.input("ref", [B, referenceTokens, c.refDim])
             refMask = b.input("ref_mask", [B, referenceTokens], .bool)
@@ -108,6 +111,7 @@ public struct NBMiniDiT: Sendable {
                 throw GraphError("\(referenceTokens) reference tokens are not whole people of \(K) tokens")
             }
             layout = b.input("layout", [B, c.grid * c.grid, referenceTokens / K])
+            if c.canvas { canvas = b.input("canvas", [B, 4, c.imageSize, c.imageSize]) }
         }
         // Masked mean of the text states.
         let m = try b.apply("Cast", [try b.reshape(textMask, [B, textTokens, 1])], ["to": .int(1)])
@@ -131,7 +135,8 @@ public struct NBMiniDiT: Sendable {
                                 textKeys: try b.reshape(textMask, [B, 1, 1, textTokens]),
                                 refKeys: try b.reshape(refsMask, [B, 1, 1, referenceTokens + 1]))
         }
-        let (refKeys, appearance) = try layoutConditioning(&b, layout: layout, ref: ref, refMask: refMask, tokensPerPerson: K)
+        var (refKeys, appearance) = try layoutConditioning(&b, layout: layout, ref: ref, refMask: refMask, tokensPerPerson: K)
+        if let canvas { appearance = try b.apply("Add", [appearance, try canvasEmbedding(&b, canvas)]) }
         return Conditioning(textCondition: textCondition, keysAndValues: kv, textKeys: try b.reshape(textMask, [B, 1, 1, textTokens]),
                             refKeys: refKeys, appearance: appearance)
     }
@@ -155,6 +160,17 @@ public struct NBMiniDiT: Sendable {
         let ones = b.constant(Tensor(shape: [B, N, 1], dtype: .bool, values: [UInt8](repeating: 1, count: B * N)), "ones_per_token")
         let refKeys = try b.reshape(try b.apply("Concat", [ones, keys], ["axis": .int(2)]), [B, 1, N, P * K + 1])
         return (refKeys, appearance)
+    }
+
+    /// The canvas's contribution to the appearance term [B, N, D]: `canvas_embed` of each 8x8 patch (channel
+    /// major, as the glyph map's), times the fraction of the patch inside a box (the mask channel's mean),
+    /// so that tokens outside every box get exactly nothing.
+    func canvasEmbedding(_ b: inout GraphBuilder, _ canvas: ValueID) throws -> ValueID {
+        let c = config, channels = b.shape(canvas)[1], gp = c.imageSize / c.latentSize * c.patch, n = gp * gp
+        let patches = try patchify(&b, canvas, channels: channels, size: c.imageSize, patch: gp)
+        let mask = try b.apply("Slice", [patches, b.ints([(channels - 1) * n]), b.ints([channels * n]), b.ints([2])])
+        let inside = try b.apply("ReduceMean", [mask, b.ints([2])], ["keepdims": .int(1)])
+        return try b.apply("Mul", [inside, try mlp2(&b, patches, "canvas_embed", channels * n, c.width, c.width)])
     }
 
     /// One denoising evaluation given the conditioning; declares `ref_scale` (and v2's `glyph`, `guidance`).

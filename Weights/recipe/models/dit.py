@@ -17,6 +17,11 @@ then sees only the tokens of the persons whose region it is in (and the null tok
 those persons' appearance embeddings (MLP of each person's mean reference token, last layer
 zero-initialised) is added to its patch embedding, scaled by ref_scale like the reference attention. An all-ones map is the unmasked model plus the mean
 appearance: layout dropout in training trains it, so a prompt can go without a layout.
+v2 with `canvas` (spatial control from the references, canvas.py): a [B, 4, 128, 128] canvas holds each
+person's first reference photo pasted into that person's box plus a box-mask channel; it is cut into 8x8
+patches like the glyph map, each goes through Linear-SiLU-Linear (last layer zero-initialised), is
+weighted by the fraction of the patch inside a box (so tokens outside every box, and a canvas with no
+boxes, get exactly nothing) and by ref_scale, and is added to the patch embedding.
 
 Ops: MatMul/Gemm, LayerNormalization, Softmax (via Attention), Gelu (erf), Sigmoid, Mul, Add,
 Reshape, Transpose, Concat, Sin, Cos, Exp, Where (attention masks), ReduceSum, Div.
@@ -30,6 +35,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from ..canvas import CHANNELS as CANVAS_CHANNELS
 
 
 @dataclass
@@ -48,6 +55,7 @@ class DiTConfig:
     guidance_embed: bool = False  # v2: distilled guidance scale as an input
     image_size: int = 128
     layout: bool = False          # v2: layout-grounded reference attention + appearance map
+    canvas: bool = False          # v2: reference photos pasted into the subjects' boxes (canvas.py)
 
     def to_dict(self):
         return asdict(self)
@@ -163,9 +171,9 @@ class DiT(nn.Module):
             self.g_embed = MLP2(c.freq_dim, D, D)
             nn.init.zeros_(self.g_embed.fc2.weight)
             nn.init.zeros_(self.g_embed.fc2.bias)
+        gp = (c.image_size // c.latent_size) * p      # image pixels per token side (8)
+        self.glyph_patch = gp
         if c.glyph:
-            gp = (c.image_size // c.latent_size) * p      # glyph pixels per token side (8)
-            self.glyph_patch = gp
             self.glyph_embed = MLP2(gp * gp, D, D)
             nn.init.zeros_(self.glyph_embed.fc2.weight)
             nn.init.zeros_(self.glyph_embed.fc2.bias)
@@ -173,6 +181,10 @@ class DiT(nn.Module):
             self.app_embed = MLP2(c.ref_dim, D, D)
             nn.init.zeros_(self.app_embed.fc2.weight)
             nn.init.zeros_(self.app_embed.fc2.bias)
+        if c.canvas:
+            self.canvas_embed = MLP2(CANVAS_CHANNELS * (c.image_size // c.latent_size * p) ** 2, D, D)
+            nn.init.zeros_(self.canvas_embed.fc2.weight)
+            nn.init.zeros_(self.canvas_embed.fc2.bias)
         self.null_ref = nn.Parameter(torch.zeros(1, 1, c.ref_dim))   # always-present reference key
         self.blocks = nn.ModuleList([Block(c) for _ in range(c.depth)])
         self.norm_out = nn.LayerNorm(D, elementwise_affine=False, eps=1e-6)
@@ -196,10 +208,11 @@ class DiT(nn.Module):
         return x.reshape(B, C, g * p, g * p)
 
     def forward(self, x, t, text, text_mask, ref=None, ref_mask=None, ref_scale: float = 1.0,
-                glyph=None, guidance=None, layout=None):
+                glyph=None, guidance=None, layout=None, canvas=None):
         """x [B,4,32,32]; t [B] in [0,1]; text [B,L,384]; text_mask [B,L] bool; ref [B,R,ref_dim] and
         ref_mask [B,R] (or None); glyph [B,1,128,128] in {0,1} (v2); guidance [B] (v2); layout [B,N,P]
-        0/1 with R = P*K (v2 with layout; None = no layout input). Returns v."""
+        0/1 with R = P*K (v2 with layout; None = no layout input); canvas [B,4,128,128] (v2 with canvas; None =
+        none). Returns v."""
         B = x.shape[0]
         c = self.config
         h = self.patch_embed(self.patchify(x, c.patch)) + self.pos_embed[None]
@@ -207,6 +220,10 @@ class DiT(nn.Module):
             if glyph is None:
                 glyph = torch.zeros(B, 1, c.image_size, c.image_size, device=x.device)
             h = h + self.glyph_embed(self.patchify(glyph, self.glyph_patch))
+        if c.canvas and canvas is not None:
+            patches = self.patchify(canvas, self.glyph_patch)             # [B, N, 4*8*8], channel-major
+            inside = patches[..., -self.glyph_patch ** 2:].mean(-1, keepdim=True)   # the mask channel
+            h = h + ref_scale * inside * self.canvas_embed(patches)
         m = text_mask.to(text.dtype)[..., None]
         pooled = (text * m).sum(1) / m.sum(1)          # [CLS] and [SEP] are always unmasked
         cond = self.t_embed(timestep_features(t, c.freq_dim)) + self.text_pool(pooled)
