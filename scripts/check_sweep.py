@@ -24,7 +24,7 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONTENT = ["row", "row_id", "prompt_index", "prompt", "preset", "seed", "steps", "guidance", "ref_scale", "sampler", "schedule",
+CONTENT = ["row", "row_id", "prompt_index", "prompt", "people", "layout", "preset", "seed", "steps", "guidance", "ref_scale", "sampler", "schedule",
            "cache_conditioning", "fused_attention", "memory_plan", "weight_precision", "image", "pixels_sha256", "model_sha256"]
 
 

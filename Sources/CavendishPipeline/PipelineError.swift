@@ -15,6 +15,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
     case nonFiniteImage(count: Int)
     /// A decoded image of the wrong size.
     case imageSize(got: Int, expected: Int)
+    /// A judges file whose config does not say what its outputs mean (written before labels were exported).
+    case judgesWithoutLabels(String)
 
     /// The message, with how to fix it.
     public var description: String {
@@ -27,6 +29,8 @@ public enum PipelineError: Error, CustomStringConvertible, Sendable, Equatable {
         case .strengthOutOfRange(let s): return "strength must be between 0 (keep the init image) and 1 (ignore it), got \(s)"
         case .nonFiniteImage(let n): return "the decoder produced \(n) non-finite values (NaN or infinity): the weights or the inputs are broken"
         case .imageSize(let got, let expected): return "decoded image has \(got) values, expected \(expected)"
+        case .judgesWithoutLabels(let path):
+            return "\(path) does not name its classes in its config; re-export it with Weights/recipe/export.py (or restore it with git checkout)"
         }
     }
 }

@@ -103,7 +103,7 @@ struct BenchCommand: ParsableCommand {
             let speedup = (perPreset["v1"]?["seconds_per_image_median"] ?? 0) / max(perPreset["v2"]?["seconds_per_image_median"] ?? 1, 1e-9)
             let machine = MachineInfo.current()
             let env = ProcessInfo.processInfo.environment
-            let report = Report(machine: machine, openblasThreadTimeout: env["OPENBLAS_THREAD_TIMEOUT"] ?? "unset",
+            let report = Report(weightsSha256: pipeline.weightDigests, machine: machine, openblasThreadTimeout: env["OPENBLAS_THREAD_TIMEOUT"] ?? "unset",
                                 cavendishBlasSplit: env["CAVENDISH_BLAS_SPLIT"] ?? "unset", imagesPerPreset: images, presets: perPreset,
                                 speedupV1OverV2: speedup, switches: switches, peakResidentBytes: peakBytes, residentWeightBytes: weightBytes,
                                 ours: ours, ditV2StepMsByOp: profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
@@ -158,6 +158,8 @@ struct BenchCommand: ParsableCommand {
         /// `bench generate --json` (schema version 2): the machine, our timings, the peers' as their script
         /// reported them, and the ratios.
         struct Report: Encodable {
+            /// The SHA-256 of every weight file the pipeline loaded (what the figures were measured on).
+            let weightsSha256: [String: String]
             let machine: MachineInfo
             let openblasThreadTimeout: String, cavendishBlasSplit: String
             let imagesPerPreset: Int

@@ -124,7 +124,10 @@ struct SweepCommand: ParsableCommand {
                              text: Generator.provenance(record, recordPrompt: true))
                     .write(to: (out as NSString).appendingPathComponent(image), overwrite: true)
                 let sweepRecord = SweepRecord(
-                    row: row.number, rowId: row.id, promptIndex: row.promptIndex, prompt: record.prompt, preset: record.preset, seed: record.seed,
+                    row: row.number, rowId: row.id, promptIndex: row.promptIndex, prompt: record.prompt,
+                    people: record.references.map { "\($0.placeholder)=\($0.name)" }.joined(separator: ";"),
+                    layout: record.layout.map { "\($0.placeholder)=\($0.x0) \($0.y0) \($0.x1) \($0.y1)" }.joined(separator: ";"),
+                    preset: record.preset, seed: record.seed,
                     steps: record.steps, guidance: record.guidance, refScale: record.refScale, sampler: record.sampler, schedule: record.schedule,
                     cacheConditioning: row.values["cache_conditioning"] != "false", fusedAttention: row.values["fused_attention"] != "false",
                     memoryPlan: row.values["memory_plan"] != "false", weightPrecision: row.values["weight_precision"] ?? "float32",

@@ -7,6 +7,9 @@ struct SweepRecord: Codable, Sendable {
     /// Position in the sweep and the id finished rows are found by.
     var row: Int, rowId: String
     var promptIndex: Int, prompt: String
+    /// The people bound to placeholders (`p1=bean;p2=kira`) and the boxes the layout gave them
+    /// (`p1=44 30 83 116;...`, x0 y0 x1 y1), "" without references.
+    var people: String, layout: String
     var preset: String, seed: UInt64, steps: Int, guidance: Double, refScale: Double, sampler: String, schedule: String
     /// Runtime switches (they change how the kernels run, not the pixels).
     var cacheConditioning: Bool, fusedAttention: Bool, memoryPlan: Bool, weightPrecision: String
@@ -20,13 +23,13 @@ struct SweepRecord: Codable, Sendable {
     var worker: String
 
     /// The table's columns, in order.
-    static let columns = ["row", "row_id", "prompt_index", "prompt", "preset", "seed", "steps", "guidance", "ref_scale", "sampler", "schedule",
+    static let columns = ["row", "row_id", "prompt_index", "prompt", "people", "layout", "preset", "seed", "steps", "guidance", "ref_scale", "sampler", "schedule",
                           "cache_conditioning", "fused_attention", "memory_plan", "weight_precision", "image", "pixels_sha256", "model_sha256",
                           "seconds", "seconds_load", "seconds_text", "seconds_references", "seconds_denoise", "seconds_decode", "worker"]
 
     /// The columns that say what was made (not how long it took or where): equal for two runs of one spec
     /// on one set of weights, whichever engine ran them.
-    static let contentColumns = Array(columns.prefix(18))
+    static let contentColumns = Array(columns.prefix(20))
 
     /// The record as a JSON object of the tool's form (`JSONOutput`).
     func json() throws -> String { try JSONOutput.text(self) }
@@ -34,7 +37,7 @@ struct SweepRecord: Codable, Sendable {
     /// The record's cells in `columns` order (fractions at the six significant digits `json()` writes).
     func cells() -> [String] {
         let f = { (x: Double) in JSONOutput.roundingFractions("\(x)") }
-        return [String(row), rowId, String(promptIndex), prompt, preset, String(seed), String(steps), f(guidance), f(refScale), sampler, schedule,
+        return [String(row), rowId, String(promptIndex), prompt, people, layout, preset, String(seed), String(steps), f(guidance), f(refScale), sampler, schedule,
                 String(cacheConditioning), String(fusedAttention), String(memoryPlan), weightPrecision, image, pixelsSha256, modelSha256,
                 f(seconds), f(secondsLoad), f(secondsText), f(secondsReferences), f(secondsDenoise), f(secondsDecode), worker]
     }

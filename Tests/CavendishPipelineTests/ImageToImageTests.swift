@@ -57,10 +57,10 @@ struct ImageToImageTests {
         let photo = try ReferencePhoto(width: 300, height: 200, channels: 3, pixels: pixels, source: "pattern", size: 128)
         #expect(image.tensor.shape == [3, 128, 128])
         #expect(image.tensor.floats() == photo.tensor.floats())
-        // And close to the recipe's prepare_photo(img, 128) (PIL): exact at pixels (y, x) = (0, 0), (5, 77),
-        // (64, 64), (127, 127). Not everywhere: PIL's fixed-point filter weights round 81 of the 49,152 values
-        // one level the other way (its sum is 6,267,093, this one's 6,267,160), a known limit of resizeBilinear.
+        // And equal to the recipe's prepare_photo(img, 128) (PIL): at pixels (y, x) = (0, 0), (5, 77), (64, 64),
+        // (127, 127), and in the sum of all 49,152 values, which PIL makes 6,267,093.
         let v = image.tensor.floats(), n = 128 * 128
+        #expect(v.reduce(0) { $0 + Int((($1 + 1) * 127.5).rounded()) } == 6_267_093)
         var probes: [Int] = []
         for (y, x) in [(0, 0), (5, 77), (64, 64), (127, 127)] { for c in 0..<3 {
             let value: Float = (v[c * n + y * 128 + x] + 1) * 127.5

@@ -65,6 +65,17 @@ def new_judges():
             Judge({"identity": len(data.HELDOUT)}))
 
 
+def judge_labels() -> dict:
+    """What the judges' outputs mean (the exported file's config, so that other runtimes can read them):
+    the scene judge's `setting` and `style` classes, the identity judge's held-out identities (world names,
+    as the demo library's manifest gives them) and the image sizes each judge takes."""
+    from .world import identity as ident
+    return {"scene": {"heads": {"setting": list(world.SETTINGS), "style": list(world.STYLES)}, "image_size": 128},
+            "identity": {"heads": {"identity": [ident.identity(k, "heldout", i).name for k, i in data.HELDOUT]}, "image_size": 64,
+                         "kinds": [k for k, _ in data.HELDOUT]},
+            "width": 32, "levels": 4}
+
+
 def judges(device="cpu"):
     """The `judges` stage's (scene judge, identity judge), in eval mode."""
     ck = common.load_checkpoint("judges")

@@ -44,3 +44,13 @@ def refenc():
     m = ReferenceEncoder(RefEncoderConfig(**c))
     m.load_state_dict(s)
     return m.eval()
+
+
+def judges():
+    """(scene judge, identity judge) from the exported nb-mini-judges.h5, in eval mode."""
+    from .checkpoints import new_judges
+    s, _, _ = read("nb-mini-judges.h5")
+    scene_j, id_j = new_judges()
+    scene_j.load_state_dict({k[len("scene."):]: v for k, v in s.items() if k.startswith("scene.")})
+    id_j.load_state_dict({k[len("identity."):]: v for k, v in s.items() if k.startswith("identity.")})
+    return scene_j.eval(), id_j.eval()

@@ -83,19 +83,34 @@ public struct GlyphRenderer: Sendable {
 
     static func floorHalf(_ v: Int) -> Int { v >= 0 ? v / 2 : -((-v + 1) / 2) }
 
+    /// Where `text` is laid out in a `size` image: (x0, y0, width, height) of its rectangle, for a line
+    /// `lineWidth` pixels wide (the recipe's `glyph._layout`).
+    func layout(lineWidth w: Int, size: Int) -> (x0: Int, y0: Int, width: Int, height: Int) {
+        let band = Self.band(size), h = height
+        let k = max(1, band.height / h)
+        var (tw, th) = (w * k, h * k)
+        if tw > band.width { (tw, th) = (band.width, (h * k * band.width) / (w * k)) }
+        th = max(th, 1)
+        // Python's floor division: the text can be taller than a small band, and then it is centred upward.
+        return (band.x + Self.floorHalf(band.width - tw), band.y + Self.floorHalf(band.height - th), tw, th)
+    }
+
+    /// The rectangle `[x0, y0, x1, y1]` (x1, y1 exclusive) that `text` is laid out in (the recipe's
+    /// `glyph.glyph_box`), or nil for no text: where the evaluation reads the rendered text.
+    public func textBox(_ text: String, size: Int = 128) -> [Int]? {
+        let (_, w) = line(text)
+        guard !text.isEmpty, w > 0 else { return nil }
+        let r = layout(lineWidth: w, size: size)
+        return [r.x0, r.y0, r.x0 + r.width, r.y0 + r.height]
+    }
+
     /// The glyph map of `text`: [size, size], 1 where the text's ink is, else 0.
     public func glyphMap(_ text: String, size: Int = 128) -> Tensor {
         var out = [Float](repeating: 0, count: size * size)
         let (pixels, w) = line(text)
         let h = height
         if !text.isEmpty && w > 0 {
-            let band = Self.band(size)
-            let k = max(1, band.height / h)
-            var (tw, th) = (w * k, h * k)
-            if tw > band.width { (tw, th) = (band.width, (h * k * band.width) / (w * k)) }
-            th = max(th, 1)
-            // Python's floor division: the text can be taller than a small band, and then it is centred upward.
-            let x0 = band.x + Self.floorHalf(band.width - tw), y0 = band.y + Self.floorHalf(band.height - th)
+            let (x0, y0, tw, th) = layout(lineWidth: w, size: size)
             for y in 0..<th where y0 + y >= 0 && y0 + y < size {
                 let sy = (y * h) / th
                 for x in 0..<tw where x0 + x >= 0 && x0 + x < size {
