@@ -112,7 +112,7 @@ def main(argv=None):
     jck = common.load_checkpoint("judges")
     if jck is not None and jck.get("done"):   # the evaluation's judges, so a fresh machine need not retrain them
         state = {**{"scene." + k: v for k, v in jck["scene"].items()}, **{"identity." + k: v for k, v in jck["identity"].items()}}
-        files.append(write_h5("nb-mini-judges.h5", state, "judges", {}, jck["step"], args.dtype, {}))
+        files.append(write_h5("nb-mini-judges.h5", state, "judges", checkpoints.judge_labels(), jck["step"], args.dtype, {}))
         stages["judges"] = {"done": True, "step": jck["step"], "metrics": jck.get("metrics", {}),
                             "hours": round(stage_hours("judges"), 3), "train_config": jck["train_config"]}
     # Runs set aside (renamed runs/<stage>-<why>) spent training time too, so the total counts them.

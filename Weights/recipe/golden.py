@@ -135,6 +135,31 @@ def main():
            **{f"planner_boxes_{n}": np.array([canvas.planner_box(i, n) for i in range(n)], np.int64) for n in range(1, 7)}},
           {"grid": 16, "size": 128})
 
+    # The judges on two scenes, and the identity judge on each subject's crop (data.crop_subject: square
+    # around the box, edge-padded, PIL bilinear to 64), and KID on their pooled features (evaluate.kid).
+    from recipe import data
+    from recipe.evaluate import kid
+    scene_j, id_j = weights.judges()
+    scenes = [world.sample_scene(1_000_000_107 + i, "heldout", n_subjects=2, p_text=1.0) for i in range(3)]
+    renders = [world.render(s) for s in scenes]
+    images = np.stack([r[0] for r in renders])
+    boxes = np.array([lab["box"] for _, labs in renders for lab in labs], np.int64)
+    source = np.array([i for i, (_, labs) in enumerate(renders) for _ in labs], np.int64)
+    crops = np.stack([data.crop_subject(renders[i][0], b) for i, b in zip(source, boxes)])
+    with torch.no_grad():
+        so, io = scene_j(data.to_tensor(list(images))), id_j(data.to_tensor(list(crops)))
+        feats = scene_j.features(data.to_tensor(list(images))).mean(dim=(2, 3))
+    rng = np.random.default_rng(0)
+    fa, fb = rng.standard_normal((5, 16)), rng.standard_normal((7, 16)) + 0.3
+    # What Tesseract reads of each scene's text (measure.ocr_word), when it is installed.
+    from recipe.measure import ocr_word
+    reads = [ocr_word(img, s.text) for img, s in zip(images, scenes)]
+    ocr = {"texts": [s.text for s in scenes], **({"ocr": [r for r in reads]} if None not in reads else {})}
+    write("judges.h5", {"images": images, "boxes": boxes, "box_image": source, "kid_a": fa, "kid_b": fb, "texts": ocr["texts"]},
+          {**({"ocr": ocr["ocr"]} if "ocr" in ocr else {}), "crops": crops, "setting": f32(so["setting"]), "style": f32(so["style"]), "identity": f32(io["identity"]),
+           "features": f32(feats), "kid": np.float64(kid(fa, fb))},
+          {"note": "images uint8 [n,128,128,3]; crops uint8 [m,64,64,3] of box m in image box_image[m]; logits"})
+
     # The reference canvas: three photos, one box partly outside the image, one overlapping another, one empty.
     cphotos = np.stack([world.reference_photo("person", "heldout", i, 700 + i) for i in range(3)] +
                        [world.reference_photo("pet", "heldout", 2, 703)])
