@@ -173,6 +173,17 @@ def load_models(weights_dir):
 
 def make_inputs(np, torch):
     """Returns (dit_inputs, latent, source); dit_inputs holds numpy arrays for every DiT input."""
+    d, latent, source = dit_and_latent_inputs(np, torch)
+    from recipe import canvas, layout
+    rng = np.random.default_rng(1)
+    photo = np.clip(rng.integers(0, 256, (64, 64, 3)), 0, 255).astype(np.uint8)
+    d["layout"] = layout.strips(1)[None].astype(np.float32)
+    d["canvas"] = canvas.reference_canvas([photo], [canvas.planner_box(0, 1)])[None]
+    return d, latent, source
+
+
+def dit_and_latent_inputs(np, torch):
+    """The golden (or seeded) DiT inputs and VAE latent."""
     import h5py
     gd, gv = os.path.join(WEIGHTS_DIR, "golden", "dit_v2.h5"), os.path.join(WEIGHTS_DIR, "golden", "vae.h5")
     try:
@@ -219,9 +230,9 @@ def build(models, d, latent, np, torch):
             super().__init__()
             self.dit, self.v2 = dit, v2
 
-        def forward(self, x, t, text, text_mask, ref, ref_mask, ref_scale, glyph=None, guidance=None):
+        def forward(self, x, t, text, text_mask, ref, ref_mask, ref_scale, glyph=None, guidance=None, layout=None, canvas=None):
             if self.v2:
-                return self.dit(x, t, text, text_mask, ref, ref_mask, ref_scale, glyph, guidance)
+                return self.dit(x, t, text, text_mask, ref, ref_mask, ref_scale, glyph, guidance, layout, canvas)
             return self.dit(x, t, text, text_mask, ref, ref_mask, ref_scale)
 
     class Decode(torch.nn.Module):
@@ -237,9 +248,14 @@ def build(models, d, latent, np, torch):
     jobs = {}
     jobs["dit_v1"] = (lambda: v1(T["x"], T["t"], T["text"], T["text_mask"], T["ref"], T["ref_mask"], ref_scale),
                       DiTCall(v1, False), base)
+    # v2 as the Swift pipeline runs it: with the layout (one subject's strip) and, for a canvas model, the
+    # reference canvas (a seeded photo in the planner's box), when the weights have those branches.
+    v2_names = base + ["glyph", "guidance"] + (["layout"] if v2.config.layout else []) + (["canvas"] if v2.config.canvas else [])
+    T["layout"], T["canvas"] = torch.tensor(d["layout"]), torch.tensor(d["canvas"])
     jobs["dit_v2"] = (lambda: v2(T["x"], T["t"], T["text"], T["text_mask"], T["ref"], T["ref_mask"], ref_scale,
-                                 T["glyph"], T["guidance"]),
-                      DiTCall(v2, True), base + ["glyph", "guidance"])
+                                 T["glyph"], T["guidance"], T["layout"] if v2.config.layout else None,
+                                 T["canvas"] if v2.config.canvas else None),
+                      DiTCall(v2, True), v2_names)
     z = torch.from_numpy(latent)
     jobs["vae"] = (lambda: vae.decode(z), Decode(vae), ["latent"])
     out = {}

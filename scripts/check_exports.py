@@ -4,7 +4,7 @@
     python3 scripts/check_exports.py
 
 Every executed notebook (`*.ipynb`) must print, in its first code cell's output, the provenance JSON that
-scripts/make_notebooks.py puts there (`commit`, `weights_sha256`); every benchmark JSON whose figures
+scripts/make_notebooks.py puts there (`commit`, `weights_sha256`), and show at least one figure; every benchmark JSON whose figures
 depend on the weights (`cavendish bench generate --json` reports, `"report"` per run) must carry
 `weights_sha256`. Each listed file's SHA-256 must equal Weights/manifest.json's: a figure measured on
 other weights is stale and fails here, so regenerate it (scripts/make_notebooks.py, or the bench
@@ -23,7 +23,10 @@ EXPORTS = os.path.join(ROOT, "notebooks-exports")
 
 def manifest() -> dict:
     m = json.load(open(os.path.join(ROOT, "Weights", "manifest.json")))
-    return {e["file"]: e["sha256"] for e in m["files"]}
+    files = {e["file"]: e["sha256"] for e in m["files"]}
+    if isinstance(m.get("glyph_atlas"), dict):
+        files[m["glyph_atlas"]["file"]] = m["glyph_atlas"]["sha256"]
+    return files
 
 
 def notebook_weights(path: str) -> dict | None:
@@ -54,6 +57,9 @@ def main() -> int:
             continue
         problems += [f"{name}: made with {f} {sha[:12]}, the committed one is {want.get(f, 'absent')[:12]}"
                      for f, sha in weights.items() if want.get(f) != sha]
+        figures = sum("image/png" in o.get("data", {}) for c in json.load(open(path))["cells"] for o in c.get("outputs", []))
+        if figures == 0:
+            problems.append(f"{name}: no figure in its outputs (a plot that did not render, e.g. under a non-inline backend)")
         checked += 1
     for path in sorted(glob.glob(os.path.join(EXPORTS, "*.json"))):
         name = os.path.relpath(path, ROOT)

@@ -71,7 +71,7 @@ def python_package(binary: str):
             "print('same pixels both ways:', all(hashlib.sha256(g.image.tobytes()).hexdigest() == g.record['pixels_sha256'] for g in grid))"),
         nbformat.v4.new_code_cell(
             "import matplotlib\n"
-            "matplotlib.use('Agg')\n"
+            "%matplotlib inline\n"
             "import matplotlib.pyplot as plt\n"
             "fig, axes = plt.subplots(2, 4, figsize=(8, 4.4))\n"
             "for ax, g in zip(axes.flat, grid):\n"
@@ -85,7 +85,95 @@ def python_package(binary: str):
     return nb
 
 
-NOTEBOOKS = {"python-package": python_package}
+def ablation(binary: str):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# An ablation: steps x guidance x ref-scale, with quality and time\n\n"
+            "`cavendish sweep Benchmarks/sweeps/ablation.json` makes the grid (one resident pipeline, 72 images: "
+            "v2 at 2, 4 and 8 steps, guidance 1, 3 and 5, reference scale 0 and 1, seeds 1-4), and `cavendish evaluate` "
+            "scores every image: Tesseract on the quoted text, the scene judge's style and setting, the identity judge "
+            "at the person's layout box (Bean is the demo library's `Bean-h0`), and KID against world renders on the "
+            "scene judge's features. Below: the table, the quality and time per setting, and the wall time of the "
+            "sweep against the hand-written loop (one `cavendish generate` per image) on the test fixture's 16-image grid."),
+        nbformat.v4.new_code_cell(PROVENANCE.format(root=ROOT, binary=binary)),
+        nbformat.v4.new_code_cell(
+            "import csv, tempfile\n"
+            "work = tempfile.mkdtemp()\n"
+            "sweep = os.path.join(work, 'ablation')\n"
+            "t0 = time.perf_counter()\n"
+            "subprocess.run([BIN, 'sweep', os.path.join(ROOT, 'Benchmarks/sweeps/ablation.json'), '--out', sweep, '--progress', 'none'], check=True)\n"
+            "t_sweep = time.perf_counter() - t0\n"
+            "subprocess.run([BIN, 'evaluate', sweep, '--identities', os.path.join(ROOT, 'Weights/demo-library/demo-manifest.json'),\n"
+            "                '--progress', 'none'], check=True)\n"
+            "table = {r['row_id']: r for r in csv.DictReader(open(os.path.join(sweep, 'table.csv')))}\n"
+            "scores = list(csv.DictReader(open(os.path.join(sweep, 'scores.csv'))))\n"
+            "rows = [{**table[s['key']], **s} for s in scores]\n"
+            "print(f'{len(rows)} images in {t_sweep:.1f} s; columns: {sorted(rows[0])[:12]} ...')"),
+        nbformat.v4.new_code_cell(
+            "import numpy as np\n"
+            "def mean(vals): vals = [v for v in vals if v != '']; return float(np.mean([v == 'true' for v in vals])) if vals else float('nan')\n"
+            "def group(rs, rs_scale):\n"
+            "    out = np.zeros((3, 3, 4))\n"
+            "    for i, st in enumerate(['2', '4', '8']):\n"
+            "        for j, g in enumerate(['1', '3', '5']):\n"
+            "            cell = [r for r in rs if r['steps'] == st and r['guidance'] == g and r['ref_scale'] == rs_scale]\n"
+            "            out[i, j] = [mean([r['ocr_word_match'] for r in cell]), float(np.mean([float(r['ocr_char_accuracy'] or 0) for r in cell])),\n"
+            "                         mean([r.get('identity_p1_match', '') for r in cell]), float(np.mean([float(r['seconds_denoise']) for r in cell]))]\n"
+            "    return out\n"
+            "cells = {s: group(rows, s) for s in ['0', '1']}\n"
+            "print('steps x guidance, ref_scale 1: OCR word accuracy\\n', cells['1'][..., 0])\n"
+            "print('identity top-1 (Bean-h0), ref_scale 0 / 1:', np.nanmean(cells['0'][..., 2]), np.nanmean(cells['1'][..., 2]))"),
+        nbformat.v4.new_code_cell(
+            "import matplotlib\n"
+            "%matplotlib inline\n"
+            "import matplotlib.pyplot as plt\n"
+            "fig, axes = plt.subplots(1, 4, figsize=(13, 3.2))\n"
+            "for ax, k, title in zip(axes, [1, 2, 3], ['OCR character accuracy', 'identity top-1 (Bean-h0)', 'denoise seconds']):\n"
+            "    for s, style in [('0', '--'), ('1', '-')]:\n"
+            "        for j, g in enumerate(['1', '3', '5']):\n"
+            "            ax.plot([2, 4, 8], cells[s][:, j, k], style, marker='o', label=f'guidance {g}, ref-scale {s}')\n"
+            "    ax.set_xlabel('steps'); ax.set_title(title, fontsize=9); ax.set_xticks([2, 4, 8])\n"
+            "axes[0].legend(fontsize=6)\n"
+            "summary = json.load(open(os.path.join(sweep, 'summary.json')))['groups']\n"
+            "kids = sorted((float(k.split('steps=')[1].split(',')[0]), v['kid_x1000']) for k, v in summary.items() if 'ref_scale=1,' in k and 'guidance=3' in k)\n"
+            "axes[3].plot([a for a, _ in kids], [b for _, b in kids], marker='o'); axes[3].set_title('KID x1000 (scene-judge features), guidance 3', fontsize=9)\n"
+            "axes[3].set_xlabel('steps'); axes[3].set_xticks([2, 4, 8])\n"
+            "plt.tight_layout(); plt.show()"),
+        nbformat.v4.new_code_cell(
+            "from PIL import Image\n"
+            "sheet = Image.open(os.path.join(sweep, 'sheets', 'steps-x-guidance.png'))\n"
+            "plt.figure(figsize=(6, 6)); plt.imshow(sheet); plt.axis('off'); plt.title('steps x guidance (ref-scale 0, seed 1)', fontsize=9); plt.show()"),
+        nbformat.v4.new_code_cell(
+            "# The hand-written loop against the sweep, on the test fixture's 16-image grid (same images both ways).\n"
+            "spec = json.load(open(os.path.join(ROOT, 'Tests/Fixtures/sweeps/steps-guidance.json')))\n"
+            "ref = os.path.normpath(os.path.join(ROOT, 'Tests/Fixtures/sweeps', spec['references']['bean'][0]))\n"
+            "loop_dir, t0, loop = os.path.join(work, 'loop'), time.perf_counter(), {}\n"
+            "os.makedirs(loop_dir)\n"
+            "for seed in [1, 2]:\n"
+            "    for st in spec['axes']['steps']:\n"
+            "        for g in spec['axes']['guidance']:\n"
+            "            for rs in spec['axes']['ref_scale']:\n"
+            "                out = subprocess.run([BIN, 'generate', '--prompt', spec['prompts'][0], '--reference', f'bean={ref}', '--seed', str(seed),\n"
+            "                                      '--steps', str(st), '--guidance', str(g), '--ref-scale', str(rs), '--progress', 'none',\n"
+            "                                      '--out', os.path.join(loop_dir, f'{seed}-{st}-{g}-{rs}.png'), '--json'],\n"
+            "                                     capture_output=True, text=True, check=True)\n"
+            "                loop[(seed, st, float(g), float(rs))] = json.loads(out.stdout)['pixels_sha256']\n"
+            "t_loop = time.perf_counter() - t0\n"
+            "t0 = time.perf_counter()\n"
+            "small = os.path.join(work, 'small')\n"
+            "subprocess.run([BIN, 'sweep', os.path.join(ROOT, 'Tests/Fixtures/sweeps/steps-guidance.json'), '--out', small, '--progress', 'none'], check=True)\n"
+            "t_small = time.perf_counter() - t0\n"
+            "same = all(loop[(int(r['seed']), int(r['steps']), float(r['guidance']), float(r['ref_scale']))] == r['pixels_sha256']\n"
+            "           for r in csv.DictReader(open(os.path.join(small, 'table.csv'))))\n"
+            "print(f'hand-written loop {t_loop:.1f} s, sweep {t_small:.1f} s ({t_loop / t_small:.2f}x), same pixels: {same}')\n"
+            "json.dumps({'ablation_images': len(rows), 'ablation_sweep_seconds': round(t_sweep, 2), 'loop_seconds_16': round(t_loop, 2),\n"
+            "            'sweep_seconds_16': round(t_small, 2), 'same_pixels': same})"),
+    ]
+    return nb
+
+
+NOTEBOOKS = {"python-package": python_package, "ablation": ablation}
 
 
 def write_atomic(path: str, text: str) -> None:

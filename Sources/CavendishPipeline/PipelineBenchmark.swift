@@ -14,6 +14,10 @@ public struct PipelineBenchmark: Sendable {
         var inputs = [x, Tensor(shape: [1], floats: [0.5]), text, ones(48), ref, ones(8)]
         if let config = pipeline.ditConfigs[preset], config.layout {
             inputs.append(LayoutPlanner.layout(people: [1], subjects: 1, grid: config.grid))
+            if config.canvas {   // a seeded photo in the planner's box for one subject (scripts/bench_peers.py uses the same box)
+                let photo = Tensor(shape: [3, 64, 64], floats: source.normalTensor(shape: [3, 64, 64]).floats().map { max(-1, min(1, $0 / 3)) })
+                inputs.append((try? ReferenceCanvas.canvas([(photo, ReferenceCanvas.plannerBox(subject: 0, subjects: 1))])) ?? Tensor(zeros: [1, 4, 128, 128]))
+            }
         }
         inputs.append(Tensor(scalar: 1))
         if preset == .v2 { inputs += [Tensor(zeros: [1, 1, 128, 128]), Tensor(shape: [1], floats: [3])] }

@@ -27,7 +27,7 @@ Metrics (per preset):
 - setting / style accuracy: the scene judge on the whole image.
 - KID (x1000): polynomial-kernel KID between generated images and the ground-truth renders of the same
   scenes, on the scene judge's pooled features (128-d) -- "NB-mini scene-judge features".
-- seconds per image (PyTorch eager, 1 thread).
+- seconds per image (PyTorch eager, `--threads` threads, 1 by default).
 Every proportion carries its 95% Wilson interval (`*_ci95`); text is also given per style
 (`text_by_style`) and as a ratio to the ground truth's own rate (`text_ratio_to_ground_truth`).
 v2 with a layout input is given the planner's strips (layout.py) for the prompt's subjects; the world's
@@ -158,12 +158,13 @@ def main(argv=None):
                     help="guidance scale for a preset instead of its default, e.g. v2=4")
     ap.add_argument("--source", default="weights", choices=["weights", "runs"],
                     help="runs: the checkpoints in runs/ (with --validation, to judge a run before exporting it)")
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (seconds_per_image is measured with this many)")
     a = ap.parse_args(argv)
     if a.source == "runs" and not a.validation:
         ap.error("--source runs is for --validation only: the evaluation's figures describe the exported weights")
     a.out = a.out or (common.stage_dir("validation") if a.validation else os.path.join(common.WEIGHTS, "eval"))
     guidance = {k: float(v) for k, v in (g.split("=", 1) for g in a.guidance)}
-    torch.set_num_threads(1)
+    torch.set_num_threads(a.threads)
     from recipe.pipeline import Pipeline
     try:
         scene_j, id_j = checkpoints.judges()
@@ -175,7 +176,11 @@ def main(argv=None):
                               "seeds": "validation" if a.validation else "evaluation"},
                "generator_version": world.GENERATOR_VERSION,
                "kid_features": "NB-mini scene-judge pooled features (128-d)",
-               "tesseract": shutil.which("tesseract") is not None, "presets": {}}
+               "tesseract": shutil.which("tesseract") is not None, "threads": a.threads,
+               "weights_sha256": {f: common.sha256(os.path.join(common.WEIGHTS, f)) for f in
+                                  ("nb-mini-vae.h5", "nb-mini-refenc.h5", "nb-mini-v1.h5", "nb-mini-v2.h5", "nb-mini-judges.h5")
+                                  if os.path.exists(os.path.join(common.WEIGHTS, f))},
+               "presets": {}}
 
     def feats(imgs):
         with torch.no_grad():

@@ -16,7 +16,7 @@ generated twice by the Swift CLI with the v2 preset and the same seed (6000 + i)
   uses.
 
 The identity judge (runs/judges) classifies the crop at each subject's ground-truth box among the 40
-held-out identities, as in evaluate.py. The library is read through a consent recorded in a temporary
+held-out identities, as in evaluate.py (for a canvas v2, at the planner's box it was told to draw in). The library is read through a consent recorded in a temporary
 XDG data folder, which is deleted afterwards; nothing is written under the library.
 Writes <out>/library_references.json (atomically) and <out>/grid_library.png.
 """
@@ -114,6 +114,10 @@ def main(argv=None):
             print(f"{len(used)}/{len(items)} {it['prompt']}", flush=True)
         run([a.cavendish, "library", "disconnect", a.library], env)
     labels = [world.render(it["scene"])[1] for it in items]
+    from recipe import weights
+    if weights.read("nb-mini-v2.h5")[1].get("canvas"):   # judged where the generator was told to draw each subject
+        from recipe import canvas
+        labels = [[{**lab, "box": list(canvas.planner_box(i, len(labs)))} for i, lab in enumerate(labs)] for labs in labels]
     for mode, imgs in gens.items():
         r = {}
         for n in (1, 2):
