@@ -19,6 +19,9 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPORTS = os.path.join(ROOT, "notebooks-exports")
+# Figures of a notebook that the README shows, in the order the notebook draws them (make_notebooks.py
+# writes them to docs/figures/).
+FIGURES = {"ablation": ["ablation-plot.png", "ablation-sheet.png"]}
 
 
 def manifest() -> dict:
@@ -44,6 +47,21 @@ def notebook_weights(path: str) -> dict | None:
                 return record["weights_sha256"]
         return None   # only the first code cell holds the provenance
     return None
+
+
+def figure_problems() -> list:
+    """docs/figures/ must hold exactly the images the notebooks drew (make_notebooks.py FIGURES)."""
+    import base64
+    out = []
+    for name, pngs in FIGURES.items():
+        nb = json.load(open(os.path.join(EXPORTS, f"{name}.ipynb")))
+        images = [o["data"]["image/png"] for c in nb["cells"] for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
+        for i, png in enumerate(pngs):
+            path = os.path.join(ROOT, "docs", "figures", png)
+            data = open(path, "rb").read() if os.path.exists(path) else b""
+            if i >= len(images) or data != base64.b64decode(images[i]):
+                out.append(f"docs/figures/{png}: not the figure notebooks-exports/{name}.ipynb drew (rerun scripts/make_notebooks.py)")
+    return out
 
 
 def main() -> int:
@@ -75,6 +93,7 @@ def main() -> int:
             problems += [f"{name}: run {i} was measured on {f} {sha[:12]}, the committed one is {want.get(f, 'absent')[:12]}"
                          for f, sha in weights.items() if want.get(f) != sha]
         checked += 1
+    problems += figure_problems()
     for p in problems:
         print("check_exports:", p, file=sys.stderr)
     if problems:

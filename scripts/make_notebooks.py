@@ -11,12 +11,16 @@ and renamed.
 from __future__ import annotations
 
 import argparse
+import base64
 import os
 import sys
 
 import nbformat
 from nbclient import NotebookClient
 from nbconvert import HTMLExporter
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_exports import FIGURES  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "notebooks-exports")
@@ -173,7 +177,129 @@ def ablation(binary: str):
     return nb
 
 
-NOTEBOOKS = {"python-package": python_package, "ablation": ablation}
+def v1_v2(binary: str):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# NB-mini v1 against v2: speed per stage, quality per metric\n\n"
+            "Speed from `notebooks-exports/generate-bench.json` (`cavendish bench generate --json`, the Swift runtime); quality "
+            "from `Weights/eval/results.json` (`Weights/recipe/evaluate.py`: 96 held-out prompts, 95% Wilson intervals). Both "
+            "record the weights' SHA-256, which the cell below checks against the committed manifest."),
+        nbformat.v4.new_code_cell(PROVENANCE.format(root=ROOT, binary=binary)),
+        nbformat.v4.new_code_cell(
+            "bench = json.load(open(os.path.join(ROOT, 'notebooks-exports/generate-bench.json')))['runs'][-1]['report']\n"
+            "results = json.load(open(os.path.join(ROOT, 'Weights/eval/results.json')))\n"
+            "assert all(weights.get(f) == sha for f, sha in bench['weights_sha256'].items() if f in weights), 'bench made on other weights'\n"
+            "assert all(weights.get(f) == sha for f, sha in results['weights_sha256'].items() if f in weights), 'evaluation made on other weights'\n"
+            "p = bench['presets']\n"
+            "print({k: {s: round(v, 3) for s, v in p[k].items()} for k in p}, 'v2 speed-up', round(bench['speedup_v1_over_v2'], 2))"),
+        nbformat.v4.new_code_cell(
+            "%matplotlib inline\n"
+            "import matplotlib.pyplot as plt, numpy as np\n"
+            "fig, (a, b) = plt.subplots(1, 2, figsize=(12, 3.8))\n"
+            "stages = ['text', 'references', 'denoise', 'decode']\n"
+            "for i, preset in enumerate(['v1', 'v2']):\n"
+            "    left = 0\n"
+            "    for s, c in zip(stages, ['#999', '#c84', '#48c', '#4a4']):\n"
+            "        a.barh(i, p[preset].get(s, 0), left=left, color=c, label=s if i == 0 else None); left += p[preset].get(s, 0)\n"
+            "a.set_yticks([0, 1], ['v1 (50 steps, CFG)', 'v2 (8 steps)']); a.set_xlabel('seconds per image (Swift, 2 threads)'); a.legend(fontsize=8)\n"
+            "metrics = [('text_word_accuracy', 'words read'), ('text_char_accuracy', 'characters'), ('identity_top1_1_subjects', 'identity, 1 subject'),\n"
+            "           ('identity_top1_3_subjects', 'identity, 3 subjects'), ('setting_acc', 'setting'), ('style_acc', 'style')]\n"
+            "x = np.arange(len(metrics))\n"
+            "for j, preset in enumerate(['v1', 'v2']):\n"
+            "    r = results['presets'][preset]\n"
+            "    vals = [r[m] for m, _ in metrics]\n"
+            "    err = [[v - r.get(m + '_ci95', [v, v])[0] for (m, _), v in zip(metrics, vals)], [r.get(m + '_ci95', [v, v])[1] - v for (m, _), v in zip(metrics, vals)]]\n"
+            "    b.bar(x + 0.38 * j, vals, 0.38, yerr=err, capsize=3, label=preset)\n"
+            "b.set_xticks(x + 0.19, [n for _, n in metrics], fontsize=8, rotation=15); b.set_ylim(0, 1); b.legend(); b.set_title('quality (96 held-out prompts, 95% intervals)', fontsize=9)\n"
+            "plt.tight_layout(); plt.show()\n"
+            "print('KID x1000 (scene-judge features): v1', round(results['presets']['v1']['kid_x1000'], 1), 'v2', round(results['presets']['v2']['kid_x1000'], 1))"),
+    ]
+    return nb
+
+
+def runtime(binary: str):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# The runtime against ONNX Runtime and PyTorch, and the kernels against sgemm and memcpy\n\n"
+            "From the committed benchmark JSONs: `generate-bench.json` times one DiT v1 and v2 evaluation and one VAE decode in "
+            "the Swift runtime and in ONNX Runtime and PyTorch eager (`scripts/bench_peers.py`, the same weights and inputs, 2 "
+            "threads each), with the Swift DiT v2's time per op; `kernel-bench.json` gives each kernel's ratio to its "
+            "reference (cblas_sgemm for GEMMs, memcpy for the memory-bound kernels). The machine and OpenBLAS core are printed: "
+            "ratios are within one run, and a machine whose OpenBLAS falls back to generic kernels shows it."),
+        nbformat.v4.new_code_cell(PROVENANCE.format(root=ROOT, binary=binary)),
+        nbformat.v4.new_code_cell(
+            "bench = json.load(open(os.path.join(ROOT, 'notebooks-exports/generate-bench.json')))['runs'][-1]['report']\n"
+            "kern = json.load(open(os.path.join(ROOT, 'notebooks-exports/kernel-bench.json')))\n"
+            "print('generate bench machine:', bench['machine'])\n"
+            "print('ratio ours / peer (above 1: slower):', json.dumps(bench['ratio_our_over_peer'] if 'ratio_our_over_peer' in bench else bench['ratio_ours_over_peer'], indent=1))"),
+        nbformat.v4.new_code_cell(
+            "%matplotlib inline\n"
+            "import matplotlib.pyplot as plt, numpy as np\n"
+            "fig, axes = plt.subplots(1, 3, figsize=(15, 3.8))\n"
+            "keys = ['dit_v1_step_ms', 'dit_v2_step_ms', 'vae_decode_ms']\n"
+            "x = np.arange(len(keys))\n"
+            "for j, (who, vals) in enumerate([('cavendish', bench['ours']), ('onnxruntime', bench['peers'].get('onnxruntime', {})), ('torch', bench['peers'].get('torch', {}))]):\n"
+            "    axes[0].bar(x + 0.27 * j, [vals.get(k, 0) for k in keys], 0.27, label=who)\n"
+            "axes[0].set_xticks(x + 0.27, keys, fontsize=8); axes[0].set_ylabel('ms'); axes[0].legend(fontsize=8); axes[0].set_title('one evaluation, 2 threads', fontsize=9)\n"
+            "ops = sorted(bench['dit_v2_step_ms_by_op'].items(), key=lambda kv: -kv[1])[:10]\n"
+            "axes[1].barh([o for o, _ in ops][::-1], [v for _, v in ops][::-1]); axes[1].set_xlabel('ms per DiT v2 evaluation'); axes[1].set_title('Swift runtime, by op', fontsize=9)\n"
+            "for run, style in [('coretype_unset', 'o'), ('coretype_haswell', 'x')]:\n"
+            "    res = kern['runs'][run]['results']\n"
+            "    axes[2].scatter([r['ratio'] for r in res], [r['name'][:38] for r in res], marker=style, label=run)\n"
+            "axes[2].axvline(1, color='k', lw=0.5); axes[2].set_xlabel('ratio to the reference (sgemm or memcpy)'); axes[2].legend(fontsize=7)\n"
+            "axes[2].tick_params(axis='y', labelsize=6); axes[2].set_title('kernels', fontsize=9)\n"
+            "plt.tight_layout(); plt.show()"),
+    ]
+    return nb
+
+
+def simulator(binary: str):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(
+            "# The TPU simulator: per-kernel roofline, and SDXL against the published figures\n\n"
+            "`cavendish simulate model sdxl-unet --resolution 1024 --steps 20 --guidance` (one chip, bf16; each step one UNet pass "
+            "on the doubled batch; the VAE decode included) on v5e, v4 and v6e. The roofline places every fused kernel of one "
+            "v5e UNet pass at its arithmetic intensity and achieved FLOP/s under the chip's matrix-unit peak and HBM bandwidth. "
+            "The published seconds per image are those `docs/TPU_FACTS.md` cites: MLPerf Inference v4.1 (v5e: 4 chips, 1.753 "
+            "samples/s, so 2.28 s per image per chip; v6e preview: 0.74 s) and the JAX/Hugging Face SDXL blog (v4-8, batch 4: 2.16 s)."),
+        nbformat.v4.new_code_cell(PROVENANCE.format(root=ROOT, binary=binary)),
+        nbformat.v4.new_code_cell(
+            "def sim(chip):\n"
+            "    out = subprocess.run([BIN, 'simulate', 'model', 'sdxl-unet', '--hw', chip, '--resolution', '1024', '--steps', '20', '--guidance', '--json'],\n"
+            "                         capture_output=True, text=True, check=True)\n"
+            "    return json.loads(out.stdout)\n"
+            "runs = {chip: sim(chip) for chip in ['v5e', 'v4', 'v6e']}\n"
+            "published = {'v5e': 2.28, 'v4': 2.16, 'v6e': 0.74}\n"
+            "for chip, r in runs.items():\n"
+            "    print(f\"{chip}: simulated {r['seconds_per_image']:.2f} s/image, published {published[chip]:.2f} ({100 * (r['seconds_per_image'] / published[chip] - 1):+.0f}%)\")\n"
+            "hw = json.loads(subprocess.run([BIN, 'simulate', 'hw', '--hw', 'v5e', '--json'], capture_output=True, text=True, check=True).stdout)"),
+        nbformat.v4.new_code_cell(
+            "%matplotlib inline\n"
+            "import matplotlib.pyplot as plt, numpy as np\n"
+            "ops = [o for o in runs['v5e']['stages'][0]['report']['ops'] if o['flops'] > 0 and o['seconds'] > 0]\n"
+            "ai = np.array([o['arithmetic_intensity'] for o in ops]); perf = np.array([o['flops'] / o['seconds'] for o in ops])\n"
+            "colors = {'compute': 'tab:blue', 'bandwidth': 'tab:orange', 'vector': 'tab:green'}\n"
+            "fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4))\n"
+            "for bound, c in colors.items():\n"
+            "    m = np.array([o['bound'] == bound for o in ops])\n"
+            "    a.scatter(ai[m], perf[m], s=8, c=c, label=f'{bound}-bound ({m.sum()})')\n"
+            "xs = np.logspace(-2, 4, 100); peak = hw['peak_flops']['bf16']\n"
+            "a.plot(xs, np.minimum(peak, xs * hw['hbm_bytes_per_second']), 'k-', lw=1, label='roofline (bf16 peak, HBM)')\n"
+            "a.set_xscale('log'); a.set_yscale('log'); a.set_xlabel('arithmetic intensity (FLOP / HBM byte)'); a.set_ylabel('achieved FLOP/s')\n"
+            "a.legend(fontsize=7); a.set_title('SDXL UNet kernels on v5e (one pass, batch 2)', fontsize=9)\n"
+            "chips = list(runs)\n"
+            "b.bar(np.arange(3) - 0.2, [runs[c]['seconds_per_image'] for c in chips], 0.4, label='simulated')\n"
+            "b.bar(np.arange(3) + 0.2, [published[c] for c in chips], 0.4, label='published')\n"
+            "b.set_xticks(range(3), chips); b.set_ylabel('seconds per 1024x1024 image, one chip'); b.legend(); b.set_title('SDXL base, 20 steps with CFG', fontsize=9)\n"
+            "plt.tight_layout(); plt.show()"),
+    ]
+    return nb
+
+
+NOTEBOOKS = {"python-package": python_package, "ablation": ablation, "v1-v2": v1_v2, "runtime": runtime, "simulator": simulator}
 
 
 def write_atomic(path: str, text: str) -> None:
@@ -196,6 +322,14 @@ def main() -> int:
         write_atomic(os.path.join(OUT, f"{name}.ipynb"), nbformat.writes(nb))
         html, _ = HTMLExporter().from_notebook_node(nb)
         write_atomic(os.path.join(OUT, f"{name}.html"), html)
+        for i, png in enumerate(FIGURES.get(name, [])):   # the README shows these, exactly as the notebook made them
+            data = [o["data"]["image/png"] for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})][i]
+            path = os.path.join(ROOT, "docs", "figures", png)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            tmp = path + ".tmp"
+            with open(tmp, "wb") as f:
+                f.write(base64.b64decode(data))
+            os.replace(tmp, path)
         print(f"make_notebooks: wrote notebooks-exports/{name}.ipynb and .html", file=sys.stderr)
     return 0
 
