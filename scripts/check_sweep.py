@@ -8,7 +8,9 @@
 2. Resuming: with three rows' files deleted, the same command makes exactly those three again and the
    table's content columns (`SweepRecord.contentColumns`: what was made, not how long it took) are unchanged.
 3. Two local workers (`--workers 2`) into a new folder give the same content columns.
-4. With --ray: `scripts/sweep_ray.py` on that cluster (CI starts a single-node one with `ray start --head`)
+4. The threads axis (Tests/Fixtures/sweeps/threads.json): each seed made on 1 and on 2 threads, byte for byte
+   the same image.
+5. With --ray: `scripts/sweep_ray.py` on that cluster (CI starts a single-node one with `ray start --head`)
    into a new folder gives the same content columns again.
 Exits non-zero on the first difference, saying which row and column differ.
 """
@@ -108,6 +110,16 @@ def main() -> int:
     workers = sorted({r["worker"] for r in table(two)})
     if workers != ["0/2", "1/2"]:
         sys.exit(f"check_sweep: two workers wrote rows as {workers}")
+
+    # The threads axis: each value in its own process, and the same pixels on 1 and 2 threads.
+    threads = os.path.join(work, "threads")
+    run([exe, "sweep", os.path.join(os.path.dirname(a.spec), "threads.json"), "--out", threads, "--progress", "none"])
+    by_seed = {}
+    for r in table(threads):
+        by_seed.setdefault(r["seed"], {})[r["threads"]] = r["pixels_sha256"]
+    for seed, shas in sorted(by_seed.items()):
+        if sorted(shas) != ["1", "2"] or len(set(shas.values())) != 1:
+            sys.exit(f"check_sweep: threads axis, seed {seed}: {shas} (expected one image made on 1 and on 2 threads, the same bytes)")
 
     if a.ray:
         on_ray = os.path.join(work, "ray")

@@ -27,7 +27,8 @@ struct EvaluateCommand: ParsableCommand {
         world renders; the feature network is the NB-mini scene judge, not Inception).
 
           cavendish sweep Tests/Fixtures/sweeps/steps-guidance.json --out sweep-demo
-          cavendish evaluate sweep-demo --identities Weights/demo-library/demo-manifest.json
+          cavendish evaluate sweep-demo \\
+            --identities Weights/demo-library/demo-manifest.json
 
         The judges and crops match the recipe's evaluate.py value for value (tests against its goldens), \
         so the figures are comparable with Weights/eval/results.json.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CavendishCPU
 import CavendishGraph
 import CavendishIO
 import CavendishModels
@@ -22,8 +23,9 @@ struct SweepCommand: ParsableCommand {
                     "ref_scale": [0, 1], "seed": "1-2"}}
 
         Axes: preset, seed (a list or "1-8,12"), steps, guidance, ref_scale, sampler, schedule, \
-        cache_conditioning, and the runtime switches fused_attention, memory_plan and weight_precision \
-        (float32 or float16), which change how the kernels run and not the pixels. Axes left out take \
+        cache_conditioning, and the runtime switches threads (each value runs in a process of its own), \
+        fused_attention, memory_plan and weight_precision (float32 or float16), which change how the kernels \
+        run and not the pixels. Axes left out take \
         generate's defaults. The sweep is every prompt at every combination.
 
         The folder --out gets images/<row_id>.png, rows/<row_id>.json (written as each image finishes), \
@@ -46,6 +48,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Worker processes on this machine (each loads the weights once).") var workers: Int = 1
     @Option(help: ArgumentHelp("Run only this shard's rows (I of N, 0-based) and do not write the table.", valueName: "I/N")) var shard: String?
     @Flag(help: "Only assemble the table and the contact sheets from the rows already finished.") var collect = false
+    @Option(help: .hidden) var threadsChild: String?
     @Option(help: "Progress on standard error: auto (a bar with the time left, on a terminal), bar, none.") var progress: String = "auto"
     @Option(help: "Weights folder (default: $CAVENDISH_WEIGHTS, ./Weights, or the one beside this checkout).") var weights: String?
 
@@ -57,13 +60,23 @@ struct SweepCommand: ParsableCommand {
         for sub in ["images", "rows", "sheets"] {
             try FileManager.default.createDirectory(atPath: (out as NSString).appendingPathComponent(sub), withIntermediateDirectories: true)
         }
+        let threadValues = spec.axes["threads"] ?? []
+        if let threadsChild {   // one value of the threads axis, in the process the parent started with that many threads
+            try make(rows.filter { $0.values["threads"] == threadsChild }, spec: spec, worker: "threads \(threadsChild)")
+            return
+        }
+        if !threadValues.isEmpty && (shard != nil || workers > 1) {
+            throw CommandError("a threads axis runs each value in a process of its own; it cannot be combined with --shard or --workers")
+        }
         if let shard {
             let (index, count) = try Self.parseShard(shard)
             try make(rows.filter { $0.number % count == index }, spec: spec, worker: "\(index)/\(count)")
             return
         }
         if !collect {
-            if workers == 1 {
+            if !threadValues.isEmpty {
+                for t in threadValues { try runChild(["--threads-child", t], threads: Int(t)!) }
+            } else if workers == 1 {
                 try make(rows, spec: spec, worker: "0/1")
             } else {
                 try runWorkers(rows.count)
@@ -133,7 +146,7 @@ struct SweepCommand: ParsableCommand {
                     memoryPlan: row.values["memory_plan"] != "false", weightPrecision: row.values["weight_precision"] ?? "float32",
                     image: image, pixelsSha256: record.pixelsSha256, modelSha256: record.modelSha256, seconds: record.seconds,
                     secondsLoad: record.secondsLoad, secondsText: record.secondsText, secondsReferences: record.secondsReferences,
-                    secondsDenoise: record.secondsDenoise, secondsDecode: record.secondsDecode, worker: worker)
+                    secondsDenoise: record.secondsDenoise, secondsDecode: record.secondsDecode, worker: worker, threads: ThreadPool.threadCount)
                 try AtomicFile.write(Data(try sweepRecord.json().utf8), to: (out as NSString).appendingPathComponent("rows/\(row.id).json"), overwrite: true)
                 done += 1
                 let left = Date().timeIntervalSince(started) / Double(done) * Double(todo.count - done)
@@ -149,6 +162,19 @@ struct SweepCommand: ParsableCommand {
         if s >= 3600 { return String(format: "%dh%02dm", s / 3600, (s % 3600) / 60) }
         if s >= 60 { return String(format: "%dm%02ds", s / 60, s % 60) }
         return "\(s)s"
+    }
+
+    /// Runs this command once more with `extra` arguments and `threads` threads, and waits for it.
+    func runChild(_ extra: [String], threads: Int) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path)
+        p.arguments = ["sweep", spec, "--out", out, "--progress", progress] + extra + (weights.map { ["--weights", $0] } ?? [])
+        var env = ProcessInfo.processInfo.environment
+        env["CAVENDISH_THREADS"] = String(threads)
+        p.environment = env
+        try p.run()
+        p.waitUntilExit()
+        if p.terminationStatus != 0 { throw CommandError("the sweep's \(threads)-thread process failed; run the same command again to resume") }
     }
 
     /// Runs `workers` copies of this command, each on its shard with its share of the cores, and waits.
@@ -225,7 +251,7 @@ struct SweepCommand: ParsableCommand {
     /// A tile label part, short enough for a 128-pixel tile.
     static func label(_ axis: String, _ value: String) -> String {
         let short = ["prompt": "#", "preset": "", "seed": "s", "steps": "st", "guidance": "g", "ref_scale": "rs", "sampler": "", "schedule": "",
-                     "cache_conditioning": "cache", "fused_attention": "fused", "memory_plan": "plan", "weight_precision": ""]
+                     "cache_conditioning": "cache", "threads": "t", "fused_attention": "fused", "memory_plan": "plan", "weight_precision": ""]
         return (short[axis] ?? axis) + value
     }
 }

@@ -30,13 +30,13 @@ struct SweepSpec {
     /// Model and sampling axes, then the runtime switches (which need a pipeline of their own), in the
     /// order the table's columns and the row ids use.
     static let samplingAxes = ["preset", "seed", "steps", "guidance", "ref_scale", "sampler", "schedule", "cache_conditioning"]
-    static let runtimeAxes = ["fused_attention", "memory_plan", "weight_precision"]
+    static let runtimeAxes = ["threads", "fused_attention", "memory_plan", "weight_precision"]
     static var axisNames: [String] { samplingAxes + runtimeAxes }
 
     /// Values an axis takes when the spec leaves it out ("" for steps and guidance: the preset's default).
     static let defaults: [String: String] = [
         "preset": "v2", "seed": "0", "steps": "", "guidance": "", "ref_scale": "1", "sampler": "ddim", "schedule": "uniform",
-        "cache_conditioning": "true", "fused_attention": "true", "memory_plan": "true", "weight_precision": "float32",
+        "cache_conditioning": "true", "threads": "", "fused_attention": "true", "memory_plan": "true", "weight_precision": "float32",
     ]
 
     /// A JSON scalar of an axis, kept as the text the table shows.
@@ -127,6 +127,9 @@ struct SweepSpec {
         }
         for name in ["seed", "steps"] {
             if let bad = axes[name]?.first(where: { UInt64($0) == nil }) { throw CommandError("sweep spec \(path): \(name) takes whole numbers, got \(bad)") }
+        }
+        if let bad = axes["threads"]?.first(where: { !(1...256).contains(Int($0) ?? 0) }) {
+            throw CommandError("sweep spec \(path): threads takes whole numbers from 1 to 256, got \(bad)")
         }
         for name in ["guidance", "ref_scale"] {
             if let bad = axes[name]?.first(where: { Double($0) == nil }) { throw CommandError("sweep spec \(path): \(name) takes numbers, got \(bad)") }

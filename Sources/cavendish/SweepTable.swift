@@ -19,13 +19,13 @@ struct SweepRecord: Codable, Sendable {
     var modelSha256: String
     /// Seconds for the image and its stages (the first image of a pipeline also counts the load).
     var seconds: Double, secondsLoad: Double, secondsText: Double, secondsReferences: Double, secondsDenoise: Double, secondsDecode: Double
-    /// Which worker made it (`0/1` for a single process).
-    var worker: String
+    /// Which worker made it (`0/1` for a single process), and with how many threads.
+    var worker: String, threads: Int
 
     /// The table's columns, in order.
     static let columns = ["row", "row_id", "prompt_index", "prompt", "people", "layout", "preset", "seed", "steps", "guidance", "ref_scale", "sampler", "schedule",
                           "cache_conditioning", "fused_attention", "memory_plan", "weight_precision", "image", "pixels_sha256", "model_sha256",
-                          "seconds", "seconds_load", "seconds_text", "seconds_references", "seconds_denoise", "seconds_decode", "worker"]
+                          "seconds", "seconds_load", "seconds_text", "seconds_references", "seconds_denoise", "seconds_decode", "worker", "threads"]
 
     /// The columns that say what was made (not how long it took or where): equal for two runs of one spec
     /// on one set of weights, whichever engine ran them.
@@ -39,7 +39,7 @@ struct SweepRecord: Codable, Sendable {
         let f = { (x: Double) in JSONOutput.roundingFractions("\(x)") }
         return [String(row), rowId, String(promptIndex), prompt, people, layout, preset, String(seed), String(steps), f(guidance), f(refScale), sampler, schedule,
                 String(cacheConditioning), String(fusedAttention), String(memoryPlan), weightPrecision, image, pixelsSha256, modelSha256,
-                f(seconds), f(secondsLoad), f(secondsText), f(secondsReferences), f(secondsDenoise), f(secondsDecode), worker]
+                f(seconds), f(secondsLoad), f(secondsText), f(secondsReferences), f(secondsDenoise), f(secondsDecode), worker, String(threads)]
     }
 }
 
