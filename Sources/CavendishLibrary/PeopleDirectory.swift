@@ -1,3 +1,4 @@
+import CavendishCore
 import Foundation
 
 /// Looks people up by what a user types: `Ava`, `@Ava`, `Ava#2`, `@Ava_Hart` (underscores for spaces).
@@ -50,27 +51,10 @@ public struct PeopleDirectory: Sendable {
         let limit = max(2, key.count / 3)
         var scored: [(Int, String)] = []
         for n in Set(people.map { $0.name.replacingOccurrences(of: " ", with: "_") }) {
-            let d = Self.editDistance(key, n.lowercased())
+            let d = editDistance(key, n.lowercased())
             let prefix = n.lowercased().hasPrefix(key) && key.count >= 2
             if d <= limit || prefix { scored.append((prefix ? min(d, 1) : d, n)) }
         }
         return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(3).map(\.1)
-    }
-
-    /// Levenshtein distance (insertions, deletions, substitutions) between two strings' characters.
-    public static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        if b.isEmpty { return a.count }
-        var previous = Array(0...b.count)
-        var current = [Int](repeating: 0, count: b.count + 1)
-        for i in 1...a.count {
-            current[0] = i
-            for j in 1...b.count {
-                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-            }
-            swap(&previous, &current)
-        }
-        return previous[b.count]
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 public struct PipelineBenchmark: Sendable {
     /// Seeded denoiser inputs: 48 text tokens and one person's 8 reference tokens, batch 1 (with the
     /// one-subject layout, all ones, where the model takes a layout).
-    static func denoiserInputs(_ pipeline: NBMiniPipeline, _ preset: NBMiniPipeline.Preset) -> [Tensor] {
+    static func denoiserInputs(_ pipeline: NBMiniPipeline, _ preset: NBMiniPipeline.Preset) throws -> [Tensor] {
         var source = TorchRandomSource(seed: 0)
         let x = source.normalTensor(shape: [1, 4, 32, 32]), text = source.normalTensor(shape: [1, 48, 384])
         let ref = source.normalTensor(shape: [1, 8, 256])
@@ -16,7 +16,7 @@ public struct PipelineBenchmark: Sendable {
             inputs.append(LayoutPlanner.layout(people: [1], subjects: 1, grid: config.grid))
             if config.canvas {   // a seeded photo in the planner's box for one subject (scripts/bench_peers.py uses the same box)
                 let photo = Tensor(shape: [3, 64, 64], floats: source.normalTensor(shape: [3, 64, 64]).floats().map { max(-1, min(1, $0 / 3)) })
-                inputs.append((try? ReferenceCanvas.canvas([(photo, ReferenceCanvas.plannerBox(subject: 0, subjects: 1))])) ?? Tensor(zeros: [1, 4, 128, 128]))
+                inputs.append(try ReferenceCanvas.canvas([(photo, ReferenceCanvas.plannerBox(subject: 0, subjects: 1))]))
             }
         }
         inputs.append(Tensor(scalar: 1))
@@ -26,7 +26,7 @@ public struct PipelineBenchmark: Sendable {
 
     /// Median milliseconds of one denoiser evaluation of `preset`.
     public static func denoiserStepMilliseconds(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> Double {
-        let inputs = denoiserInputs(pipeline, preset)
+        let inputs = try denoiserInputs(pipeline, preset)
         let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
         return try median(runs) { _ = try denoiser.run(inputs) }
     }
@@ -34,7 +34,7 @@ public struct PipelineBenchmark: Sendable {
     /// Milliseconds per denoiser evaluation spent in each op type (the same inputs as
     /// `denoiserStepMilliseconds`), largest first.
     public static func denoiserProfile(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> [(op: String, milliseconds: Double)] {
-        let inputs = denoiserInputs(pipeline, preset)
+        let inputs = try denoiserInputs(pipeline, preset)
         let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
         _ = try denoiser.run(inputs)
         denoiser.profiling = true

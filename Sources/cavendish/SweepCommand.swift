@@ -79,7 +79,7 @@ struct SweepCommand: ParsableCommand {
             } else if workers == 1 {
                 try make(rows, spec: spec, worker: "0/1")
             } else {
-                try runWorkers(rows.count)
+                try runWorkers()
             }
         }
         try Self.collect(spec: spec, rows: rows, folder: out, weights: weights)
@@ -164,8 +164,8 @@ struct SweepCommand: ParsableCommand {
         return "\(s)s"
     }
 
-    /// Runs this command once more with `extra` arguments and `threads` threads, and waits for it.
-    func runChild(_ extra: [String], threads: Int) throws {
+    /// Starts this command once more with `extra` arguments (and `progress` shown) on `threads` threads.
+    func startChild(_ extra: [String], threads: Int, progress: String) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path)
         p.arguments = ["sweep", spec, "--out", out, "--progress", progress] + extra + (weights.map { ["--weights", $0] } ?? [])
@@ -173,25 +173,21 @@ struct SweepCommand: ParsableCommand {
         env["CAVENDISH_THREADS"] = String(threads)
         p.environment = env
         try p.run()
+        return p
+    }
+
+    /// Runs this command once more with `extra` arguments on `threads` threads, and waits for it.
+    func runChild(_ extra: [String], threads: Int) throws {
+        let p = try startChild(extra, threads: threads, progress: progress)
         p.waitUntilExit()
         if p.terminationStatus != 0 { throw CommandError("the sweep's \(threads)-thread process failed; run the same command again to resume") }
     }
 
     /// Runs `workers` copies of this command, each on its shard with its share of the cores, and waits.
-    func runWorkers(_ rowCount: Int) throws {
+    func runWorkers() throws {
         let threads = max(1, ProcessInfo.processInfo.activeProcessorCount / workers)
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-        var processes: [Process] = []
-        for i in 0..<workers {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: exe)
-            p.arguments = ["sweep", spec, "--out", out, "--shard", "\(i)/\(workers)", "--progress", i == 0 ? progress : "none"]
-                + (weights.map { ["--weights", $0] } ?? [])
-            var env = ProcessInfo.processInfo.environment
-            env["CAVENDISH_THREADS"] = String(threads)
-            p.environment = env
-            try p.run()
-            processes.append(p)
+        let processes = try (0..<workers).map { i in
+            try startChild(["--shard", "\(i)/\(workers)"], threads: threads, progress: i == 0 ? progress : "none")
         }
         var failed: [Int] = []
         for (i, p) in processes.enumerated() {
@@ -211,15 +207,16 @@ struct SweepCommand: ParsableCommand {
         let varied = spec.variedAxes
         let pairs = varied.count == 1 ? [(varied[0], nil as String?)] : varied.indices.flatMap { i in varied[(i + 1)...].map { (varied[i], Optional($0)) } }
         let font = try GlyphRenderer(atlasFile: (try Generator.weightsFolder(weights) as NSString).appendingPathComponent("glyph_atlas.h5"))
+        let firsts = Dictionary(uniqueKeysWithValues: varied.map { ($0, spec.values(of: $0)[0]) })
         var sheets: [String] = []
         for (a, b) in pairs {
-            let aValues = values(of: a, spec: spec), bValues = b.map { values(of: $0, spec: spec) } ?? [""]
+            let aValues = spec.values(of: a), bValues = b.map { spec.values(of: $0) } ?? [""]
             var sheet = ContactSheet()
             for av in aValues { for bv in bValues {
                 let match = rows.first { row in
                     varied.allSatisfy { axis in
                         let v = value(of: axis, row: row)
-                        return axis == a ? v == av : axis == b ? v == bv : v == values(of: axis, spec: spec)[0]
+                        return axis == a ? v == av : axis == b ? v == bv : v == firsts[axis]
                     }
                 }
                 guard let match, let record = byID[match.id],
@@ -238,10 +235,6 @@ struct SweepCommand: ParsableCommand {
         let missing = rows.count - records.count
         print("wrote \(folder)/table.csv and table.jsonl (\(records.count) of \(rows.count) rows\(missing > 0 ? "; \(missing) not made yet, run again to make them" : ""))"
               + (sheets.isEmpty ? "" : " and \(sheets.count) contact sheet\(sheets.count == 1 ? "" : "s") in \(folder)/sheets"))
-    }
-
-    static func values(of axis: String, spec: SweepSpec) -> [String] {
-        axis == "prompt" ? spec.prompts.indices.map(String.init) : spec.axes[axis] ?? [SweepSpec.defaults[axis]!]
     }
 
     static func value(of axis: String, row: SweepSpec.Row) -> String {

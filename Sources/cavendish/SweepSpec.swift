@@ -173,7 +173,7 @@ struct SweepSpec {
         let names = Self.runtimeAxes + ["prompt"] + Self.samplingAxes
         var combos: [[String: String]] = [[:]]
         for name in names {
-            let vals = name == "prompt" ? prompts.indices.map(String.init) : axes[name] ?? [Self.defaults[name]!]
+            let vals = values(of: name)
             combos = combos.flatMap { c in vals.map { v in c.merging([name: v]) { $1 } } }
         }
         return combos.enumerated().map { n, c in
@@ -181,6 +181,11 @@ struct SweepSpec {
             let p = Int(values.removeValue(forKey: "prompt")!)!
             return Row(number: n, promptIndex: p, values: values)
         }
+    }
+
+    /// The values `axis` takes ("prompt": the prompts' numbers; an axis left out: its default).
+    func values(of axis: String) -> [String] {
+        axis == "prompt" ? prompts.indices.map(String.init) : axes[axis] ?? [Self.defaults[axis]!]
     }
 
     /// The axes with more than one value, in column order (the contact sheets' pairs).

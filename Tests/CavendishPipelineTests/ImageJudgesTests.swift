@@ -45,7 +45,7 @@ struct ImageJudgesTests {
         let identity = try g.tensor(at: "outputs/identity").floats(), features = try g.tensor(at: "outputs/features").floats()
         let side = images.shape[1], all = Self.bytes(images), allCrops = Self.bytes(crops)
         for i in 0..<images.shape[0] {
-            let out = try judges.scene.run([ImageJudges.planar(Array(all[(i * side * side * 3)..<((i + 1) * side * side * 3)]), side: side)])
+            let out = try judges.scene.run([try ImageJudges.planar(Array(all[(i * side * side * 3)..<((i + 1) * side * side * 3)]), side: side)])
             let s = judges.settings.count, t = judges.styles.count, f = out[2].count
             #expect(Self.relativeError(out[0].floats(), Array(settings[(i * s)..<((i + 1) * s)])) <= 1e-3)
             #expect(Self.relativeError(out[1].floats(), Array(styles[(i * t)..<((i + 1) * t)])) <= 1e-3)
@@ -53,7 +53,7 @@ struct ImageJudgesTests {
         }
         let n = judges.identities.count
         for m in 0..<crops.shape[0] {
-            let out = try judges.identity.run([ImageJudges.planar(Array(allCrops[(m * 64 * 64 * 3)..<((m + 1) * 64 * 64 * 3)]), side: 64)])
+            let out = try judges.identity.run([try ImageJudges.planar(Array(allCrops[(m * 64 * 64 * 3)..<((m + 1) * 64 * 64 * 3)]), side: 64)])
             #expect(Self.relativeError(out[0].floats(), Array(identity[(m * n)..<((m + 1) * n)])) <= 1e-3)
         }
     }

@@ -60,7 +60,7 @@ public final class ImageJudges: @unchecked Sendable {
 
     /// The scene judge on an RGB image of the judge's size (interleaved bytes).
     public func scene(_ pixels: [UInt8]) throws -> SceneVerdict {
-        let out = try scene.run([Self.planar(pixels, side: sceneSize)])
+        let out = try scene.run([try Self.planar(pixels, side: sceneSize)])
         let (s, sp) = Self.top(out[0].floats()), (t, tp) = Self.top(out[1].floats())
         return SceneVerdict(setting: settings[s], settingProbability: sp, style: styles[t], styleProbability: tp,
                             features: out[2].floats().map(Double.init))
@@ -69,15 +69,15 @@ public final class ImageJudges: @unchecked Sendable {
     /// The identity judge's top-1 identity and its probability for the subject in `box` of a square RGB image.
     public func identity(_ pixels: [UInt8], side: Int, box: [Int]) throws -> (name: String, probability: Double) {
         let crop = SubjectCrop.crop(pixels, side: side, box: box, size: cropSize)
-        let (i, p) = Self.top(try identity.run([Self.planar(crop, side: cropSize)])[0].floats())
+        let (i, p) = Self.top(try identity.run([try Self.planar(crop, side: cropSize)])[0].floats())
         return (identities[i], p)
     }
 
-    /// Interleaved RGB bytes as [1, 3, side, side] in [-1, 1] (the recipe's `data.to_tensor`).
-    static func planar(_ pixels: [UInt8], side: Int) -> Tensor {
-        var v = [Float](repeating: 0, count: 3 * side * side)
-        for p in 0..<(side * side) { for c in 0..<3 { v[c * side * side + p] = Float(pixels[p * 3 + c]) / 127.5 - 1 } }
-        return Tensor(shape: [1, 3, side, side], floats: v)
+    /// Interleaved RGB bytes as [1, 3, side, side] in [-1, 1] (the recipe's `data.to_tensor`; a square image
+    /// at its own size goes through `ReferencePhoto.planar` unresized).
+    static func planar(_ pixels: [UInt8], side: Int) throws -> Tensor {
+        try ReferencePhoto.planar(width: side, height: side, channels: 3, pixels: pixels, source: "judged image", size: side)
+            .reshaped([1, 3, side, side])
     }
 
     /// The arg-max and its softmax probability.

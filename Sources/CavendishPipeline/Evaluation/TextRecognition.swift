@@ -1,3 +1,4 @@
+import CavendishCore
 import CavendishIO
 import Foundation
 
@@ -42,18 +43,8 @@ public enum TextRecognition {
 
     /// 1 - edit distance / length of `text`, floored at 0, spaces ignored (the recipe's `char_accuracy`).
     public static func characterAccuracy(_ read: String, _ text: String) -> Double {
-        let a = Array(read.filter { $0 != " " }), b = Array(text.filter { $0 != " " })
-        var row = Array(0...b.count)
-        for (i, ca) in a.enumerated() {
-            var prev = row[0]
-            row[0] = i + 1
-            for (j, cb) in b.enumerated() {
-                let next = min(row[j + 1] + 1, row[j] + 1, prev + (ca == cb ? 0 : 1))
-                prev = row[j + 1]
-                row[j + 1] = next
-            }
-        }
-        return max(0, 1 - Double(row[b.count]) / Double(max(1, b.count)))
+        let b = text.filter { $0 != " " }
+        return max(0, 1 - Double(editDistance(read.filter { $0 != " " }, b)) / Double(max(1, b.count)))
     }
 
     /// Whether a reading is exactly `text`, spaces ignored (the recipe's `word_matches`).
