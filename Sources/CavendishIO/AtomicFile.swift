@@ -55,11 +55,15 @@ public enum AtomicFile {
     }
 
     /// Writes `data` to `path` through a temporary file; an existing file is replaced only with `overwrite`.
-    public static func write(_ data: Data, to path: String, overwrite: Bool) throws {
+    /// `permissions` (for example 0o600 for private records) are set on the temporary before it is published.
+    public static func write(_ data: Data, to path: String, overwrite: Bool, permissions: mode_t? = nil) throws {
         try checkDestination(path, overwrite: overwrite)
         let temporary = temporaryPath(for: path)
         do {
             try data.write(to: URL(fileURLWithPath: temporary))
+            if let permissions, chmod(temporary, permissions) != 0 {
+                throw IOError(path: temporary, "cannot set permissions: \(String(cString: strerror(errno)))")
+            }
         } catch {
             unlink(temporary)
             throw IOError(path: path, "cannot write: \(error.localizedDescription)")

@@ -15,6 +15,21 @@ public enum SHA256 {
 
     /// The digest of `data` as lowercase hex.
     public static func hex(_ data: Data) -> String {
+        digest(data).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// HMAC-SHA-256 (RFC 2104) of `message` under `key`, as lowercase hex: a keyed digest, so a value
+    /// cannot be found again by hashing guesses without the key.
+    public static func hmacHex(key: Data, message: Data) -> String {
+        var block = key.count > 64 ? Data(digest(key)) : key
+        block.append(contentsOf: [UInt8](repeating: 0, count: 64 - block.count))
+        let inner = Data(block.map { $0 ^ 0x36 }) + message
+        let outer = Data(block.map { $0 ^ 0x5c }) + Data(digest(inner))
+        return hex(outer)
+    }
+
+    /// The 32-byte digest of `data`.
+    public static func digest(_ data: Data) -> [UInt8] {
         var h: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
         var message = data
         let bitLength = UInt64(data.count) * 8
@@ -47,7 +62,7 @@ public enum SHA256 {
                 h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
             }
         }
-        return h.map { String(format: "%08x", $0) }.joined()
+        return h.flatMap { word in (0..<4).map { UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32($0))) } }
     }
 
     /// The digest of a file's bytes, or an `IOError` naming it.

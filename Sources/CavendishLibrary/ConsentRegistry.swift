@@ -95,6 +95,17 @@ public struct ConsentRegistry: Sendable {
         return DisconnectReport(wasConnected: wasConnected, deletedFiles: count)
     }
 
+    /// Revokes consent for the library the user names by `path` (see `disconnect(_:)`). When the folder at
+    /// `path` has been replaced by a link since it was connected, the library connected under the path
+    /// itself is the one disconnected, not the link's target. Returns the location disconnected.
+    @discardableResult
+    public func disconnect(path: String) throws -> (LibraryLocation, DisconnectReport) {
+        let named = LibraryLocation(unresolvedLastComponent: path)
+        let location = named != LibraryLocation(path: path) && FileManager.default.fileExists(atPath: dataFolder.folder(for: named))
+            ? named : LibraryLocation(path: path)
+        return (location, try disconnect(location))
+    }
+
     /// Every connected library, sorted by path.
     public func connectedLibraries() -> [ConsentRecord] {
         let root = dataFolder.librariesFolder

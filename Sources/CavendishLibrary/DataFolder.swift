@@ -56,14 +56,36 @@ public struct LibraryLocation: Hashable, Sendable, CustomStringConvertible {
     ///
     /// Only the library's own folder is resolved (as `realpath` does); nothing under it is opened.
     public init(path: String) {
-        let absolute = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
-        var canonical = (absolute as NSString).standardizingPath
-        if let resolved = realpath(canonical, nil) {
-            canonical = String(cString: resolved)
-            free(resolved)
-        }
+        self.init(canonical: Self.resolve(Self.absolute(path)))
+    }
+
+    /// The location `path` named before its last component became a link: the folder above resolved,
+    /// the last component kept as written. `disconnect` needs it once a library folder has been swapped
+    /// for a link, which moves the resolved path (and so the data folder's key) somewhere else.
+    public init(unresolvedLastComponent path: String) {
+        // Split before standardizing: Foundation's standardizingPath resolves links, the last one too.
+        var trimmed = path
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        let name = (trimmed as NSString).lastPathComponent
+        guard !name.isEmpty, name != "/", name != ".", name != ".." else { self.init(path: path); return }
+        let parent = (trimmed as NSString).deletingLastPathComponent
+        self.init(canonical: (Self.resolve(Self.absolute(parent.isEmpty ? "." : parent)) as NSString).appendingPathComponent(name))
+    }
+
+    private init(canonical: String) {
         self.path = canonical
         self.id = String(SHA256.hex(Data(canonical.utf8)).prefix(32))
+    }
+
+    private static func absolute(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        return (absolute as NSString).standardizingPath
+    }
+
+    private static func resolve(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     /// The path.

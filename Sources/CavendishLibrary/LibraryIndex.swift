@@ -8,12 +8,14 @@ import GRDB
 /// it was skipped if it was), `person` (name, kind, tag, species, relation), `appearance` (photo, person,
 /// normalized box, metadata source, cached sharpness), `choice` (pins and excludes), `embedding` (cached
 /// reference embeddings keyed by encoder weights SHA-256, photo SHA-256 and box), `thumbnail` (reference
-/// crops written under `thumbnails/`) and `forgotten` (SHA-256 keys of forgotten people, so a scan does
-/// not index them again; the names themselves are not kept). `secure_delete` is on, so deleted rows are
-/// overwritten rather than left in free pages.
+/// crops written under `thumbnails/`), `forgotten` (keyed digests of forgotten people, so a scan does
+/// not index them again; the names themselves are not kept) and `setting` (the index's random salt for
+/// those digests). `secure_delete` is on, so deleted rows are overwritten rather than left in free pages.
 final class LibraryIndex: @unchecked Sendable {
     let queue: DatabaseQueue
     let folder: String
+    /// The random key of `forgottenKey`, made when the index is created and deleted with it.
+    let salt: Data
 
     /// Opens (creating if needed) the index in `folder`.
     init(folder: String) throws {
@@ -26,6 +28,7 @@ final class LibraryIndex: @unchecked Sendable {
         do {
             queue = try DatabaseQueue(path: (folder as NSString).appendingPathComponent("index.sqlite"), configuration: config)
             try Self.migrator.migrate(queue)
+            salt = try queue.read { try Data.fetchOne($0, sql: "SELECT value FROM setting WHERE key = 'salt'") } ?? Data()
         } catch {
             throw LibraryError.index("\(error)")
         }
@@ -91,6 +94,12 @@ final class LibraryIndex: @unchecked Sendable {
                 CREATE TABLE forgotten (key TEXT PRIMARY KEY);
                 """)
         }
+        m.registerMigration("v2-salt") { db in
+            try db.execute(sql: "CREATE TABLE setting (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            var generator = SystemRandomNumberGenerator()
+            let salt = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('salt', ?)", arguments: [salt])
+        }
         return m
     }
 
@@ -104,9 +113,20 @@ final class LibraryIndex: @unchecked Sendable {
         do { return try queue.read(body) } catch let e as LibraryError { throw e } catch { throw LibraryError.index("\(error)") }
     }
 
-    /// The SHA-256 key under which a forgotten person is remembered as forgotten.
-    static func forgottenKey(name: String, kind: SubjectKind, tag: String) -> String {
-        SHA256.hex(Data("\(kind.rawValue)\u{0}\(name.lowercased())\u{0}\(tag.lowercased())".utf8))
+    /// The key under which a forgotten person is remembered as forgotten: HMAC-SHA-256 under this
+    /// index's random salt, so the index alone cannot be checked against a list of likely names with a
+    /// plain hash, and the same name gives unrelated keys in two libraries.
+    func forgottenKey(name: String, kind: SubjectKind, tag: String) -> String {
+        "s1:" + SHA256.hmacHex(key: salt, message: Self.forgottenIdentity(name: name, kind: kind, tag: tag))
+    }
+
+    /// The unsalted key indexes written before the salt; a scan that meets one replaces it with the salted key.
+    static func legacyForgottenKey(name: String, kind: SubjectKind, tag: String) -> String {
+        SHA256.hex(forgottenIdentity(name: name, kind: kind, tag: tag))
+    }
+
+    private static func forgottenIdentity(name: String, kind: SubjectKind, tag: String) -> Data {
+        Data("\(kind.rawValue)\u{0}\(name.lowercased())\u{0}\(tag.lowercased())".utf8)
     }
 
     /// Deletes one thumbnail file named by the index; returns whether one was deleted. Only a plain file
@@ -167,15 +187,31 @@ extension LibraryIndex {
             GROUP BY p.id ORDER BY p.name COLLATE NOCASE, p.kind, p.tag, p.id
             """)
         var byName: [String: [Int64]] = [:]
-        for row in rows { byName[(row["name"] as String).lowercased(), default: []].append(row["id"]) }
-        return rows.map { row in
-            let name: String = row["name"]
-            let id: Int64 = row["id"]
+        for row in rows { byName[(try row.value("name") as String).lowercased(), default: []].append(try row.value("id")) }
+        return try rows.map { row in
+            let name: String = try row.value("name")
+            let id: Int64 = try row.value("id")
             let same = byName[name.lowercased()] ?? [id]
             let handle = same.count > 1 ? "\(name)#\((same.firstIndex(of: id) ?? 0) + 1)" : name
-            return PersonSummary(id: id, name: name, kind: SubjectKind(rawValue: row["kind"]) ?? .person, tag: row["tag"],
-                                 species: row["species"], relation: (row["relation"] as String?).flatMap(Relation.init(rawValue:)),
-                                 photoCount: row["photos"], handle: handle)
+            return PersonSummary(id: id, name: name, kind: SubjectKind(rawValue: try row.value("kind")) ?? .person, tag: try row.value("tag"),
+                                 species: try row.value("species"), relation: (try row.value("relation") as String?).flatMap(Relation.init(rawValue:)),
+                                 photoCount: try row.value("photos"), handle: handle)
         }
+    }
+}
+
+extension Row {
+    /// The value of `column`, or `LibraryError.index` naming the column when the index holds something
+    /// else there: GRDB's subscript traps on a value of the wrong type, and an index is a file on disk
+    /// that anything may have edited.
+    func value<T: DatabaseValueConvertible>(_ column: String) throws -> T {
+        do { return try decode(forColumn: column) } catch { throw LibraryError.index("column \(column): \(error)") }
+    }
+
+    /// The appearance box in columns x, y, w, h; nil when there is none or it is not a finite box.
+    func box() throws -> NormalizedBox? {
+        guard let x: Double = try value("x"), let y: Double = try value("y"), let w: Double = try value("w"), let h: Double = try value("h"),
+              [x, y, w, h].allSatisfy(\.isFinite) else { return nil }
+        return NormalizedBox(x: x, y: y, width: w, height: h)
     }
 }

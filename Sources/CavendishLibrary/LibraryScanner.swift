@@ -82,7 +82,7 @@ struct LibraryScanner {
         let existing: [String: Existing] = try index.read { db in
             var out: [String: Existing] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, path, size, modified, sha256, metadataStamp FROM photo") {
-                out[row["path"]] = Existing(id: row["id"], size: row["size"], modified: row["modified"], sha: row["sha256"], stamp: row["metadataStamp"])
+                out[try row.value("path")] = Existing(id: try row.value("id"), size: try row.value("size"), modified: try row.value("modified"), sha: try row.value("sha256"), stamp: try row.value("metadataStamp"))
             }
             return out
         }
@@ -213,7 +213,7 @@ struct LibraryScanner {
             try index.deleteOrphanedDerivedData(db)
             report.people = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person") ?? 0
             for row in try Row.fetchAll(db, sql: "SELECT path, problem FROM photo WHERE problem IS NOT NULL ORDER BY path") {
-                report.skipped.append(SkippedPhoto(path: row["path"], reason: "cannot be decoded: \(row["problem"] as String)"))
+                report.skipped.append(SkippedPhoto(path: try row.value("path"), reason: "cannot be decoded: \(try row.value("problem") as String)"))
             }
         }
         report.skipped.sort { $0.path < $1.path }
@@ -266,7 +266,7 @@ struct LibraryScanner {
 
     /// Writes pending photos and their subjects.
     private func write(_ batch: [Pending], existing: [String: Existing], _ db: Database) throws {
-        let forgotten = Set(try String.fetchAll(db, sql: "SELECT key FROM forgotten"))
+        var forgotten = Set(try String.fetchAll(db, sql: "SELECT key FROM forgotten"))
         for item in batch {
             let photoId: Int64
             if let old = existing[item.path] {
@@ -297,12 +297,12 @@ struct LibraryScanner {
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT p.name, p.kind FROM appearance a JOIN person p ON p.id = a.personId WHERE a.photoId = ?
                     """, arguments: [photoId])
-                let known = Set(rows.map { "\($0["kind"] as String)/\(($0["name"] as String).lowercased())" })
+                let known = Set(try rows.map { "\(try $0.value("kind") as String)/\((try $0.value("name") as String).lowercased())" })
                 subjects.removeAll { $0.source != .takeout && known.contains("\($0.kind.rawValue)/\($0.name.lowercased())") }
-                subjects.removeAll { s in s.source == .takeout && rows.contains { ($0["name"] as String).lowercased() == s.name.lowercased() } }
+                try subjects.removeAll { s in try s.source == .takeout && rows.contains { (try $0.value("name") as String).lowercased() == s.name.lowercased() } }
             }
             for subject in Self.merge(subjects) {
-                if forgotten.contains(LibraryIndex.forgottenKey(name: subject.name, kind: subject.kind, tag: subject.tag)) { continue }
+                if !forgotten.isEmpty, try isForgotten(subject, forgotten: &forgotten, db) { continue }
                 let personId = try personID(for: subject, db)
                 let b = subject.box?.rounded
                 try db.execute(sql: """
@@ -310,6 +310,20 @@ struct LibraryScanner {
                     """, arguments: [photoId, personId, subject.source.rawValue, b?.x, b?.y, b?.width, b?.height])
             }
         }
+    }
+
+    /// Whether `subject` was forgotten. A match on a key written before the index had a salt is replaced
+    /// by the salted key, so the unsalted digest of the name does not outlive the first scan after it.
+    private func isForgotten(_ subject: LabeledSubject, forgotten: inout Set<String>, _ db: Database) throws -> Bool {
+        let key = index.forgottenKey(name: subject.name, kind: subject.kind, tag: subject.tag)
+        if forgotten.contains(key) { return true }
+        let legacy = LibraryIndex.legacyForgottenKey(name: subject.name, kind: subject.kind, tag: subject.tag)
+        guard forgotten.contains(legacy) else { return false }
+        try db.execute(sql: "DELETE FROM forgotten WHERE key = ?", arguments: [legacy])
+        try db.execute(sql: "INSERT OR IGNORE INTO forgotten (key) VALUES (?)", arguments: [key])
+        forgotten.remove(legacy)
+        forgotten.insert(key)
+        return true
     }
 
     /// One subject per name and kind, the box taken from the most trusted source that has one
@@ -359,7 +373,7 @@ struct LibraryScanner {
               AND NOT EXISTS (SELECT 1 FROM choice c WHERE c.personId = p.id)
             """)
         for row in pairs {
-            let person: Int64 = row["person"], pet: Int64 = row["pet"]
+            let person: Int64 = try row.value("person"), pet: Int64 = try row.value("pet")
             try db.execute(sql: "UPDATE OR IGNORE appearance SET personId = ? WHERE personId = ?", arguments: [pet, person])
             try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [person])
         }

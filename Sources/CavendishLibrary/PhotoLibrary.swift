@@ -137,22 +137,21 @@ public final class PhotoLibrary: @unchecked Sendable {
     }
 
     /// Deletes everything derived about `name`: appearances, choices, relation, cached embeddings and
-    /// thumbnails of their crops. Later scans do not index them again (only a SHA-256 key of the name is
-    /// kept for that); `disconnect` clears that too.
+    /// thumbnails of their crops, and their name and photos in the audit log (`AuditLog.redact`). Later
+    /// scans do not index them again (only a salted digest of the name is kept for that); `disconnect`
+    /// clears that too.
     @discardableResult
     public func forget(_ name: String) throws -> ForgetReport {
         let p = try person(name)
+        var shown: Set<String> = []
         let report = try index.write { db -> ForgetReport in
+            shown = Set(try String.fetchAll(db, sql: """
+                SELECT ph.path FROM appearance a JOIN photo ph ON ph.id = a.photoId WHERE a.personId = ?
+                """, arguments: [p.id]))
             let crops = try Row.fetchAll(db, sql: """
                 SELECT ph.sha256, a.x, a.y, a.w, a.h FROM appearance a JOIN photo ph ON ph.id = a.photoId WHERE a.personId = ?
                 """, arguments: [p.id]).map { row -> (String, String) in
-                let box: NormalizedBox
-                if let x: Double = row["x"], let y: Double = row["y"], let w: Double = row["w"], let h: Double = row["h"] {
-                    box = NormalizedBox(x: x, y: y, width: w, height: h)
-                } else {
-                    box = .wholeImage
-                }
-                return (row["sha256"], box.key)
+                return (try row.value("sha256"), (try row.box() ?? .wholeImage).key)
             }
             let appearances = crops.count
             try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [p.id])  // cascades appearances and choices
@@ -162,11 +161,7 @@ public final class PhotoLibrary: @unchecked Sendable {
                 let stillUsed = try Row.fetchAll(db, sql: """
                     SELECT a.x, a.y, a.w, a.h FROM appearance a JOIN photo ph ON ph.id = a.photoId WHERE ph.sha256 = ?
                     """, arguments: [sha]).contains { row in
-                    let box: NormalizedBox
-                    if let x: Double = row["x"], let y: Double = row["y"], let w: Double = row["w"], let h: Double = row["h"] {
-                        box = NormalizedBox(x: x, y: y, width: w, height: h)
-                    } else { box = .wholeImage }
-                    return box.key == key
+                    return (try row.box() ?? .wholeImage).key == key
                 }
                 if stillUsed { continue }
                 try db.execute(sql: "DELETE FROM embedding WHERE photoSHA256 = ? AND box = ?", arguments: [sha, key])
@@ -177,10 +172,11 @@ public final class PhotoLibrary: @unchecked Sendable {
                 try db.execute(sql: "DELETE FROM thumbnail WHERE photoSHA256 = ? AND box = ?", arguments: [sha, key])
             }
             try db.execute(sql: "INSERT OR IGNORE INTO forgotten (key) VALUES (?)",
-                           arguments: [LibraryIndex.forgottenKey(name: p.name, kind: p.kind, tag: p.tag)])
+                           arguments: [index.forgottenKey(name: p.name, kind: p.kind, tag: p.tag)])
             return ForgetReport(person: p.handle, appearances: appearances, embeddings: embeddings, thumbnails: thumbnails)
         }
         do { try index.queue.vacuum() } catch { throw LibraryError.index("\(error)") }
+        try audit.redact(library: location.path, name: p.name, photos: shown)
         return report
     }
 
@@ -211,6 +207,7 @@ public final class PhotoLibrary: @unchecked Sendable {
             do {
                 let data = try reader.read(c.path)
                 read.append(c.path)
+                try Self.checkUnchanged(data, path: c.path, indexed: c.sha)
                 switch PhotoDecoder.decode(data) {
                 case .success(let img): decoded[c.path] = img; return img
                 case .failure(let f): failed.append((c.photoId, f.reason)); return nil
@@ -279,7 +276,7 @@ public final class PhotoLibrary: @unchecked Sendable {
             }
         }
         if !read.isEmpty {
-            try audit.append(AuditEntry(library: location.path, purpose: "choose references for \(person.handle)", photos: Array(Set(read)).sorted()))
+            try audit.append(AuditEntry(library: location.path, purpose: AuditLog.choosingPurpose(person.handle), photos: Array(Set(read)).sorted()))
         }
         return chosen.map { c in
             ReferenceCrop(photo: c.path, photoSHA256: c.sha, box: c.box, boxFromMetadata: c.boxFromMetadata, source: c.source,
@@ -293,6 +290,7 @@ public final class PhotoLibrary: @unchecked Sendable {
     public func image(of crop: ReferenceCrop, purpose: String) throws -> RGBImage {
         let data = try reader.read(crop.photo)
         try audit.append(AuditEntry(library: location.path, purpose: purpose, photos: [crop.photo]))
+        try Self.checkUnchanged(data, path: crop.photo, indexed: crop.photoSHA256)
         let image: RGBImage
         switch PhotoDecoder.decode(data) {
         case .success(let decoded): image = decoded
@@ -302,6 +300,14 @@ public final class PhotoLibrary: @unchecked Sendable {
             throw LibraryError.unreadableFile(path: crop.photo, problem: "the box \(crop.box) lies outside the photo")
         }
         return cropped
+    }
+
+    /// Refuses a photo whose bytes are not the ones the scan indexed: whatever replaced it (an edit, or a
+    /// file swapped in from outside the library) has not had its metadata read, so its people are unknown.
+    static func checkUnchanged(_ data: Data, path: String, indexed sha: String) throws {
+        guard SHA256.hex(data) == sha.lowercased() else {
+            throw LibraryError.unreadableFile(path: path, problem: "its content changed since the last scan; run `cavendish library scan` again")
+        }
     }
 
     // MARK: Embedding cache

@@ -86,19 +86,16 @@ struct ReferenceCandidate {
             FROM appearance a JOIN photo ph ON ph.id = a.photoId
             WHERE a.personId = ? AND ph.problem IS NULL AND ph.width > 0 AND ph.height > 0
             """, arguments: [person])
-        return rows.compactMap { row in
-            let action: String? = row["action"]
+        return try rows.compactMap { row in
+            let action: String? = try row.value("action")
             if action == "exclude" { return nil }
-            var box: NormalizedBox?
-            if let x: Double = row["x"], let y: Double = row["y"], let w: Double = row["w"], let h: Double = row["h"] {
-                box = NormalizedBox(x: x, y: y, width: w, height: h)
-            }
-            let named: Int = row["named"]
+            let box = try row.box()
+            let named: Int = try row.value("named")
             if box == nil && named != 1 { return nil }  // names several people, no box: not usable for anyone
-            return ReferenceCandidate(appearanceId: row["id"], photoId: row["photoId"], path: row["path"], sha: row["sha256"],
-                                      width: row["width"], height: row["height"], box: box ?? .wholeImage, boxFromMetadata: box != nil,
-                                      source: MetadataSource(rawValue: row["source"]) ?? .labels, pinned: action == "pin",
-                                      sharpness: row["sharpness"])
+            return ReferenceCandidate(appearanceId: try row.value("id"), photoId: try row.value("photoId"), path: try row.value("path"), sha: try row.value("sha256"),
+                                      width: try row.value("width"), height: try row.value("height"), box: box ?? .wholeImage, boxFromMetadata: box != nil,
+                                      source: MetadataSource(rawValue: try row.value("source")) ?? .labels, pinned: action == "pin",
+                                      sharpness: try row.value("sharpness"))
         }
     }
 }

@@ -84,8 +84,7 @@ struct LibraryCommand: ParsableCommand {
         @Argument(help: "The library folder (it need not exist any more).") var path: String
 
         func run() throws {
-            let location = LibraryLocation(path: path)
-            let report = try ConsentRegistry(dataFolder: LibraryCommand.dataFolder).disconnect(location)
+            let (location, report) = try ConsentRegistry(dataFolder: LibraryCommand.dataFolder).disconnect(path: path)
             if report.wasConnected || report.deletedFiles > 0 {
                 print("disconnected \(location.path); deleted \(report.deletedFiles) derived file\(report.deletedFiles == 1 ? "" : "s")")
             } else {

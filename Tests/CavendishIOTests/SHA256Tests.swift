@@ -14,6 +14,15 @@ struct SHA256Tests {
                 == "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3")
     }
 
+    /// RFC 4231's test cases 1 and 6 (a 20-byte key, and a 131-byte key longer than a block), which
+    /// Python's `hmac.new(key, msg, hashlib.sha256)` gives too.
+    @Test func hmacMatchesRFC4231() {
+        #expect(SHA256.hmacHex(key: Data(repeating: 0x0b, count: 20), message: Data("Hi There".utf8))
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+        #expect(SHA256.hmacHex(key: Data(repeating: 0xaa, count: 131), message: Data("Test Using Larger Than Block-Size Key - Hash Key First".utf8))
+                == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+    }
+
     @Test func missingFileIsAnIOError() {
         #expect(throws: IOError.self) { try SHA256.hex(ofFile: "/nonexistent/weights.h5") }
     }

@@ -57,6 +57,43 @@ import Testing
         expectLibraryError({ _ = try reader.file(at: "Trip/a.png") })
     }
 
+    /// A library folder replaced by a link after it was connected is still disconnected by its path: the
+    /// derived data kept under the path itself is deleted (before, the link's target was looked up, found
+    /// not connected, and the index and thumbnails stayed).
+    @Test func disconnectByAPathThatHasBecomeALink() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("a.png", seed: 1)
+        try sandbox.write("labels.json", labelsJSON(["a.png": #"[{"name": "Ava"}]"#]))
+        let library = try sandbox.connect()
+        try library.scan()
+        let folder = sandbox.data.folder(for: library.location)
+        #expect(FileManager.default.fileExists(atPath: folder + "/index.sqlite"))
+        let elsewhere = sandbox.root.appendingPathComponent("elsewhere").path
+        try FileManager.default.moveItem(atPath: sandbox.library, toPath: elsewhere)
+        try FileManager.default.createSymbolicLink(atPath: sandbox.library, withDestinationPath: elsewhere)
+
+        let (location, report) = try ConsentRegistry(dataFolder: sandbox.data).disconnect(path: sandbox.library)
+        #expect(location == library.location && report.wasConnected && report.deletedFiles >= 2)
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        // A path that never became a link disconnects as before.
+        let (plain, again) = try ConsentRegistry(dataFolder: sandbox.data).disconnect(path: elsewhere)
+        #expect(plain.path == LibraryLocation(path: elsewhere).path && !again.wasConnected)
+    }
+
+    /// A photo whose bytes are not the ones the scan indexed (edited, or swapped for a file from outside
+    /// the library) is refused before it is decoded and used as a reference.
+    @Test func aPhotoChangedSinceTheScanIsNotUsed() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("Trip/a.png", seed: 1)
+        try sandbox.write("labels.json", labelsJSON(["Trip/a.png": #"[{"name": "Ava", "box": {"x": 0.1, "y": 0.1, "w": 0.5, "h": 0.6}}]"#]))
+        let library = try sandbox.connect()
+        try library.scan()
+        let ref = try #require(try library.references(for: "Ava").first)
+        _ = try library.image(of: ref, purpose: "generate")
+        try sandbox.photo("Trip/a.png", seed: 7)
+        expectLibraryError({ _ = try library.image(of: ref, purpose: "generate") }) { "\($0)".contains("changed since the last scan") }
+    }
+
     @Test func connectRefusesSomethingThatIsNotAFolder() throws {
         let sandbox = try Sandbox()
         expectLibraryError({ try ConsentRegistry(dataFolder: sandbox.data).connect(LibraryLocation(path: sandbox.library + "/missing"), method: "flag") }) {

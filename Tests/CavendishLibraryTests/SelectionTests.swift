@@ -1,4 +1,5 @@
 @testable import CavendishLibrary
+import CavendishIO
 import GRDB
 import Foundation
 import Testing
@@ -148,5 +149,88 @@ import Testing
         try library.scan()
         #expect(try library.people().map(\.name) == ["Ben"])
         expectLibraryError({ _ = try library.forget("Zephyrine") }) { if case .unknownPerson = $0 { true } else { false } }
+    }
+
+    /// Forgetting takes the person's name, and the photos that showed them, out of the audit log; every
+    /// entry stays, with its count. Before, "choose references for Zephyrine" and her photos stayed there.
+    @Test func forgetTakesThePersonOutOfTheAuditLog() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("together.png", seed: 1)
+        try sandbox.photo("zephyrine-alone.png", seed: 2)
+        try sandbox.photo("ben-alone.png", seed: 3)
+        try sandbox.write("labels.json", labelsJSON([
+            "together.png": #"[{"name": "Zephyrine", "box": {"x": 0, "y": 0, "w": 0.5, "h": 0.5}}, {"name": "Ben", "box": {"x": 0.5, "y": 0.5, "w": 0.5, "h": 0.5}}]"#,
+            "zephyrine-alone.png": #"[{"name": "Zephyrine"}]"#, "ben-alone.png": #"[{"name": "Ben"}]"#,
+        ]))
+        let library = try sandbox.connect()
+        try library.scan()
+        _ = try library.resolve(prompt: "Zephyrine and Ben at the beach")
+        let before = library.audit.entries()
+        let log = try String(contentsOfFile: library.audit.path, encoding: .utf8)
+        #expect(log.contains("Zephyrine") && log.contains("zephyrine-alone.png") && log.contains("together.png"))
+
+        try library.forget("Zephyrine")
+        let after = library.audit.entries()
+        let text = try String(contentsOfFile: library.audit.path, encoding: .utf8)
+        #expect(!text.contains("Zephyrine") && !text.contains("zephyrine-alone.png") && !text.contains("together.png"), "\(text)")
+        #expect(after.count == before.count && after.map(\.photoCount) == before.map(\.photoCount))
+        #expect(after.contains { $0.purpose == "choose references for Ben" && $0.photos == ["ben-alone.png"] })
+        #expect(after.contains { $0.purpose == "choose references for a forgotten person" })
+        let mode = try FileManager.default.attributesOfItem(atPath: library.audit.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    /// The key that keeps a forgotten person out of later scans is an HMAC under the index's own random
+    /// salt: not the plain SHA-256 of the name (which a list of likely names finds again), and another
+    /// library's key for the same name differs. A plain key left by an older index is replaced by the
+    /// salted one at the next scan that meets the name, and still keeps them out.
+    @Test func forgottenKeysAreSaltedPerIndex() throws {
+        func forgottenKeys(_ library: PhotoLibrary) throws -> [String] {
+            try library.index.queue.read { try String.fetchAll($0, sql: "SELECT key FROM forgotten ORDER BY key") }
+        }
+        let plain = { (name: String) in SHA256.hex(Data("person\u{0}\(name)\u{0}".utf8)) }
+        var keys: [String] = []
+        var libraries: [PhotoLibrary] = []
+        var sandboxes: [Sandbox] = []
+        for _ in 0..<2 {
+            let sandbox = try Sandbox()
+            try sandbox.photo("a.png", seed: 1)
+            try sandbox.write("labels.json", labelsJSON(["a.png": #"[{"name": "Ava"}, {"name": "Ben"}]"#]))
+            let library = try sandbox.connect()
+            try library.scan()
+            try library.forget("Ava")
+            keys += try forgottenKeys(library)
+            libraries.append(library)
+            sandboxes.append(sandbox)
+        }
+        #expect(keys.count == 2 && keys[0] != keys[1] && !keys.contains(plain("ava")))
+
+        // An older index's plain key for Ben: the next scan keeps Ben out and salts the key.
+        let library = libraries[0]
+        try library.index.queue.write { db in
+            try db.execute(sql: "DELETE FROM person WHERE name = 'Ben'")
+            try db.execute(sql: "INSERT INTO forgotten (key) VALUES (?)", arguments: [plain("ben")])
+            try db.execute(sql: "UPDATE photo SET metadataStamp = 'stale'")
+        }
+        try sandboxes[0].write("labels.json", labelsJSON(["a.png": #"[{"name": "Ava"}, {"name": "Ben"}, {"name": "Cy"}]"#]))
+        try library.scan()
+        #expect(try library.people().map(\.name) == ["Cy"])
+        let now = try forgottenKeys(library)
+        #expect(now.count == 2 && !now.contains(plain("ben")) && !now.contains(plain("ava")))
+    }
+
+    /// An index is a file anything may have edited: a value of the wrong type in any column is a
+    /// `LibraryError.index` naming the column, not a trap inside GRDB's row subscript.
+    @Test func aTamperedIndexIsAnErrorNotACrash() throws {
+        let sandbox = try Sandbox()
+        try sandbox.photo("a.png", seed: 1)
+        try sandbox.write("labels.json", labelsJSON(["a.png": #"[{"name": "Ava", "box": {"x": 0, "y": 0, "w": 0.5, "h": 0.5}}]"#]))
+        let library = try sandbox.connect()
+        try library.scan()
+        try library.index.queue.write { try $0.execute(sql: "UPDATE appearance SET x = 'not a number'") }
+        expectLibraryError({ _ = try library.references(for: "Ava") }) { "\($0)".contains("column x") }
+        expectLibraryError({ _ = try library.forget("Ava") }) { "\($0)".contains("column x") }
+        try library.index.queue.write { try $0.execute(sql: "UPDATE person SET name = x'ff00'") }
+        expectLibraryError({ _ = try library.people() }) { "\($0)".contains("column name") }
     }
 }
