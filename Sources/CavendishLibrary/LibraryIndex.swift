@@ -94,8 +94,11 @@ final class LibraryIndex: @unchecked Sendable {
                 CREATE TABLE forgotten (key TEXT PRIMARY KEY);
                 """)
         }
-        m.registerMigration("v2-salt") { db in
+        m.registerMigration("v2") { db in
             try db.execute(sql: "CREATE TABLE setting (key TEXT PRIMARY KEY, value BLOB NOT NULL)")
+            // The scanner looks people up case-insensitively; without an index of that collation each
+            // lookup scans the table, and a photo naming n people costs n^2.
+            try db.execute(sql: "CREATE INDEX person_name_nocase ON person(name COLLATE NOCASE, kind, tag COLLATE NOCASE)")
             var generator = SystemRandomNumberGenerator()
             let salt = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
             try db.execute(sql: "INSERT INTO setting (key, value) VALUES ('salt', ?)", arguments: [salt])

@@ -22,18 +22,30 @@ public struct XMPRegion: Sendable, Equatable {
 /// forms are read. Boxes are taken in the displayed (oriented) frame, which is what these tools write.
 /// Elements are matched by local name, so any namespace prefix works.
 public enum XMPRegionParser {
+    /// The most regions one packet may name.
+    public static let maximumRegions = 10_000
+
     /// The named Face and Pet regions of `xmp`; throws `LibraryError.invalidLabels` naming `path` when it is not XML.
     public static func regions(in xmp: String, path: String) throws -> [XMPRegion] {
         guard let start = xmp.range(of: "<") else { return [] }
         var text = String(xmp[start.lowerBound...])
         // An embedded packet may carry trailing padding or a NUL after the closing packet wrapper.
         if let end = text.range(of: ">", options: .backwards) { text = String(text[...end.lowerBound]) }
+        // XMP never declares a DTD (ISO 16684-1 forbids one); refusing it before libxml2 sees the text
+        // means no entity is expanded and no external entity's target is ever looked at.
+        if text.range(of: "<!DOCTYPE", options: .caseInsensitive) != nil || text.range(of: "<!ENTITY", options: .caseInsensitive) != nil {
+            throw LibraryError.invalidLabels(path: path, problem: "the XMP packet declares a DTD or entities, which XMP never does; it was not parsed")
+        }
         let parser = XMLParser(data: Data(text.utf8))
         let delegate = RegionCollector()
         parser.delegate = delegate
         parser.shouldProcessNamespaces = false
         parser.shouldResolveExternalEntities = false
-        guard parser.parse(), delegate.isBalanced else {
+        let parsed = parser.parse()
+        if delegate.tooMany {
+            throw LibraryError.invalidLabels(path: path, problem: "the XMP packet names more than \(maximumRegions) regions; no photo needs as many, and reading them is refused to bound a scan's work")
+        }
+        guard parsed, delegate.isBalanced else {
             let reason = parser.parserError.map { "\($0.localizedDescription)" } ?? "malformed XML"
             throw LibraryError.invalidLabels(path: path, problem: "the XMP packet is not well-formed XML (\(reason))")
         }
@@ -61,6 +73,8 @@ public enum XMPRegionParser {
 private final class RegionCollector: NSObject, XMLParserDelegate {
     struct Raw { var name = "", type = "", area: [String: String] = [:] }
     var regions: [Raw] = []
+    /// Set when the packet names more than `XMPRegionParser.maximumRegions` regions; parsing stops there.
+    var tooMany = false
     private var stack: [String] = []
     private var current: Raw?
     private var regionDepth = -1
@@ -112,6 +126,11 @@ private final class RegionCollector: NSObject, XMLParserDelegate {
             }
         }
         if current != nil, stack.count == regionDepth, name == "li" {
+            guard regions.count < XMPRegionParser.maximumRegions else {
+                tooMany = true
+                parser.abortParsing()
+                return
+            }
             regions.append(current!)
             current = nil
             regionDepth = -1

@@ -131,6 +131,35 @@ import Testing
         #expect(try XMPRegionParser.regions(in: "no xml here", path: "n.xmp").isEmpty)
     }
 
+    /// A DTD is refused before the XML parser sees it, so no entity is expanded and an external entity's
+    /// target is never looked at (before, libxml2 `stat`ed it even with external entities off).
+    @Test func refusesADTDAndItsEntities() throws {
+        let hostile = "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY who SYSTEM \"file:///nonexistent/cavendish-probe\">]>"
+            + Self.attributeForm.replacingOccurrences(of: "Ava Hart", with: "&who;")
+        expectLibraryError({ _ = try XMPRegionParser.regions(in: hostile, path: "hostile.xmp") }) {
+            $0.description.contains("hostile.xmp") && $0.description.contains("DTD")
+        }
+        let lower = Self.attributeForm.replacingOccurrences(of: "<x:xmpmeta", with: "<!entity a 'b'><x:xmpmeta")
+        expectLibraryError({ _ = try XMPRegionParser.regions(in: lower, path: "lower.xmp") })
+    }
+
+    /// A packet may name at most `maximumRegions` regions: one that names more is refused with that
+    /// reason, which bounds a scan's work (100,000 regions took minutes, and libxml2 failed past ~50,000
+    /// with an unexplained error).
+    @Test func boundsTheRegionsOfOnePacket() throws {
+        func packet(_ n: Int) -> String {
+            let region = #"<rdf:li><rdf:Description mwg-rs:Name="P%d" mwg-rs:Type="Face"/></rdf:li>"#
+            return #"<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="r"><rdf:Description xmlns:mwg-rs="m"><mwg-rs:Regions><mwg-rs:RegionList><rdf:Bag>"#
+                + (0..<n).map { region.replacingOccurrences(of: "%d", with: String($0)) }.joined()
+                + "</rdf:Bag></mwg-rs:RegionList></mwg-rs:Regions></rdf:Description></rdf:RDF></x:xmpmeta>"
+        }
+        let limit = XMPRegionParser.maximumRegions
+        #expect(try XMPRegionParser.regions(in: packet(limit), path: "full.xmp").count == limit)
+        expectLibraryError({ _ = try XMPRegionParser.regions(in: packet(limit + 1), path: "over.xmp") }) {
+            $0.description.contains("more than \(limit) regions")
+        }
+    }
+
     @Test func readsXMPEmbeddedInAJPEG() throws {
         let probe = try PhotoDecoder.probe(try LibraryFixture.data("embedded-xmp.jpg")).get()
         let xmp = try #require(probe.xmp)
