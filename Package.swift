@@ -95,7 +95,7 @@ let package = Package(
                                                                  .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "CavendishModelsTests", dependencies: ["CavendishModels", "CavendishCPU", "CavendishCore", "CavendishIO"]),
         .testTarget(name: "CavendishPipelineTests", dependencies: ["CavendishPipeline", "CavendishModels", "CavendishCPU", "CavendishCore", "CavendishGraph", "CavendishIO"]),
-        .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO"]),
+        .testTarget(name: "CavendishConformanceTests", dependencies: ["CavendishConformance", "CavendishCPU", "CavendishIO", "CavendishSimulator"]),
     ],
     swiftLanguageModes: [.v5]
 )

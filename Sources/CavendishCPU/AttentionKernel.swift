@@ -72,7 +72,9 @@ enum AttentionKernel {
         }
         let sq = q.shape[2], skv = k.shape[2]
         let nonpad = call.optionalInput(6)?.int64s().map(Int.init)
-        if let nonpad, nonpad.count != batch { throw KernelError.invalid("Attention nonpad_kv_seqlen needs \(batch) values") }
+        if let nonpad, nonpad.count != batch || !nonpad.allSatisfy({ (0...skv).contains($0) }) {
+            throw KernelError.invalid("Attention nonpad_kv_seqlen \(nonpad) needs \(batch) values in 0...\(skv)")
+        }
         let causal = try a.int("is_causal", 0) != 0
         let offsets = (0..<batch).map { b in nonpad.map { $0[b] - sq } ?? pastLength }
 

@@ -92,15 +92,8 @@ enum IndexingKernels {
         }
         var view = x
         for (i, axis) in axisList.enumerated() {
-            let step = steps?[i] ?? 1
-            guard step != 0 else { throw KernelError.invalid("Slice step is 0") }
-            let n = x.shape[axis]
-            var s = starts[i], e = ends[i]
-            if s < 0 { s += n }
-            if e < 0 { e += n }
-            if step > 0 { s = min(max(s, 0), n); e = min(max(e, 0), n) }
-            else { s = min(max(s, -1), n - 1); e = min(max(e, -1), n - 1) }
-            view = try view.sliced(axis: axis, start: s, end: e, step: step)
+            let r = try Shape.sliceRange(start: starts[i], end: ends[i], step: steps?[i] ?? 1, size: x.shape[axis])
+            view = try view.sliced(axis: axis, start: r.start, end: r.end, step: r.step)
         }
         return view.contiguous()
     }

@@ -19,6 +19,13 @@ public struct ConformanceRunner: Sendable {
         if let reason = backend.unsupportedReason(for: call) {
             result.status = .unsupported; result.message = reason; return result
         }
+        // The schema checks the call and bounds its outputs before any kernel does arithmetic on the
+        // case's attributes and data or allocates: a hostile case is an error here, not a trap later.
+        do {
+            _ = try call.inferredOutputs()
+        } catch {
+            result.status = .error; result.message = "invalid case: \(error)"; return result
+        }
         let outputs: [Tensor]
         do {
             outputs = try backend.run(call)

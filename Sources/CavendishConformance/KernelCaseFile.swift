@@ -13,7 +13,7 @@ public enum KernelCaseFile {
         let opset = try file.attribute("opset")?.integerValue.map(Int.init) ?? KernelInvocation.latestOpset
         let attributes: Attributes
         if let json = try file.attribute("attributes")?.stringValue, !json.isEmpty {
-            do { attributes = try Attributes(json: json) } catch { throw IOError(path: path, "attribute 'attributes' is not a JSON object: \(error)") }
+            do { attributes = try Attributes(json: json) } catch { throw IOError(path: path, "attribute 'attributes': \(error)") }
         } else {
             attributes = Attributes()
         }

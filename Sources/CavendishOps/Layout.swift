@@ -63,7 +63,12 @@ public struct ConcatSchema: LayoutSchema {
     public func inferOutputs(_ inputs: [TensorInfo?], _ a: Attributes, opset: Int, outputCount: Int) throws -> [TensorInfo] {
         let x = try inputs.input(0, kind)
         let parts = inputs.compactMap { $0 }
+        guard !x.shape.isEmpty else { throw KernelError.invalid("Concat of scalars: its inputs must have rank 1 or more") }
         let axis = try Shape.normalizeAxis(try a.int("axis", 0), rank: x.shape.count)
+        for p in parts where p.shape.count != x.shape.count
+            || zip(p.shape, x.shape).enumerated().contains(where: { $0.offset != axis && $0.element.0 != $0.element.1 }) {
+            throw KernelError.invalid("Concat inputs \(parts.map(\.shape)) differ outside axis \(axis)")
+        }
         var s = x.shape
         s[axis] = parts.map { $0.shape[axis] }.reduce(0, +)
         return [TensorInfo(shape: s, dtype: x.dtype)]
@@ -81,8 +86,12 @@ public struct SplitSchema: LayoutSchema {
         let sizes: [Int]
         if let s = try inputs.constantInts(1) ?? a.ints("split") { sizes = s } else {
             let parts = try a.int("num_outputs", outputCount)
+            guard parts > 0 else { throw KernelError.invalid("Split into \(parts) outputs") }
             let chunk = (x.shape[axis] + parts - 1) / parts
             sizes = (0..<parts).map { min(chunk, max(0, x.shape[axis] - $0 * chunk)) }
+        }
+        guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, { $0 &+ $1 }) == x.shape[axis] else {
+            throw KernelError.invalid("Split sizes \(sizes) do not add up to axis \(axis)'s \(x.shape[axis])")
         }
         return sizes.map { var s = x.shape; s[axis] = $0; return TensorInfo(shape: s, dtype: x.dtype) }
     }
@@ -98,12 +107,13 @@ public struct SliceSchema: LayoutSchema {
             throw KernelError.unsupported("Slice with computed bounds")
         }
         let axes = inputs.constantInts(3) ?? Array(0..<starts.count), steps = inputs.constantInts(4) ?? starts.map { _ in 1 }
+        guard ends.count == starts.count, axes.count == starts.count, steps.count == starts.count else {
+            throw KernelError.invalid("Slice starts/ends/axes/steps lengths are inconsistent")
+        }
         var s = x.shape
         for (i, axis0) in axes.enumerated() {
-            let axis = try Shape.normalizeAxis(axis0, rank: s.count), n = x.shape[axis], step = steps[i]
-            var b = starts[i] < 0 ? starts[i] + n : starts[i], e = ends[i] < 0 ? ends[i] + n : ends[i]
-            if step > 0 { b = min(max(b, 0), n); e = min(max(e, 0), n); s[axis] = b < e ? (e - b + step - 1) / step : 0 }
-            else { b = min(max(b, -1), n - 1); e = min(max(e, -1), n - 1); s[axis] = b > e ? (b - e - step - 1) / (-step) : 0 }
+            let axis = try Shape.normalizeAxis(axis0, rank: s.count)
+            s[axis] = try Shape.sliceRange(start: starts[i], end: ends[i], step: steps[i], size: x.shape[axis]).length
         }
         return [TensorInfo(shape: s, dtype: x.dtype)]
     }
@@ -115,6 +125,7 @@ public struct GatherSchema: LayoutSchema {
 
     public func inferOutputs(_ inputs: [TensorInfo?], _ a: Attributes, opset: Int, outputCount: Int) throws -> [TensorInfo] {
         let x = try inputs.input(0, kind), indices = try inputs.input(1, kind)
+        guard !x.shape.isEmpty else { throw KernelError.invalid("Gather on a scalar: its data must have rank 1 or more") }
         let axis = try Shape.normalizeAxis(try a.int("axis", 0), rank: x.shape.count)
         return [TensorInfo(shape: Array(x.shape.prefix(axis)) + indices.shape + Array(x.shape.dropFirst(axis + 1)), dtype: x.dtype)]
     }

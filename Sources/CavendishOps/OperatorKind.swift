@@ -44,7 +44,10 @@ extension KernelInvocation {
     public var inputInfos: [TensorInfo?] { inputs.map { $0.map { TensorInfo(shape: $0.shape, dtype: $0.dtype, constant: $0) } } }
 
     /// Output shapes and types inferred by the operator's schema, without running anything.
+    /// Every output's shape is checked (`Shape.validated`), so what comes back can be allocated.
     public func inferredOutputs() throws -> [TensorInfo] {
-        try OperatorKind(named: op).schema.inferOutputs(inputInfos, attributes, opset: opset, outputCount: outputCount)
+        let outputs = try OperatorKind(named: op).schema.inferOutputs(inputInfos, attributes, opset: opset, outputCount: outputCount)
+        for (i, o) in outputs.enumerated() { _ = try Shape.validated(o.shape, "\(op) output \(i)") }
+        return outputs
     }
 }

@@ -23,8 +23,19 @@ public struct ResizeGeometry: Sendable, Equatable {
         let policy = try a.string("keep_aspect_ratio_policy", "stretch")
         scales = [Double](repeating: 1, count: rank)
         outputShape = x
+        // Every output extent is computed in Double and checked before it becomes an Int: an infinite or
+        // 3e38 scale trapped in the conversion.
+        func extent(_ value: Double) throws -> Int {
+            guard value.isFinite, value >= 0, value <= Double(Shape.maximumElementCount) else {
+                throw KernelError.invalid("Resize would make an axis of \(value) elements")
+            }
+            return Int(value)
+        }
         if let sizes = sizesInput, !sizes.isEmpty {
             guard sizes.count == axes.count else { throw KernelError.invalid("Resize sizes has \(sizes.count) values for \(axes.count) axes") }
+            guard sizes.allSatisfy({ $0 >= 0 && $0 <= Shape.maximumElementCount }), axes.allSatisfy({ x[$0] > 0 }) else {
+                throw KernelError.invalid("Resize sizes \(sizes) for input \(x): sizes must be >= 0 and the input's axes non-empty")
+            }
             if policy == "stretch" {
                 for (i, axis) in axes.enumerated() { outputShape[axis] = sizes[i]; scales[axis] = Double(sizes[i]) / Double(x[axis]) }
             } else {
@@ -32,15 +43,15 @@ public struct ResizeGeometry: Sendable, Equatable {
                 let s = policy == "not_larger" ? ratios.min()! : ratios.max()!
                 for axis in axes {
                     scales[axis] = s
-                    outputShape[axis] = Int((s * Double(x[axis])).rounded(.toNearestOrAwayFromZero))
+                    outputShape[axis] = try extent((s * Double(x[axis])).rounded(.toNearestOrAwayFromZero))
                 }
             }
         } else if let s = scalesInput, !s.isEmpty {
             guard s.count == axes.count else { throw KernelError.invalid("Resize scales has \(s.count) values for \(axes.count) axes") }
             for (i, axis) in axes.enumerated() {
-                guard s[i] > 0 else { throw KernelError.invalid("Resize scale \(s[i]) must be positive") }
+                guard s[i] > 0, s[i].isFinite else { throw KernelError.invalid("Resize scale \(s[i]) must be positive and finite") }
                 scales[axis] = Double(s[i])
-                outputShape[axis] = Int((Double(x[axis]) * Double(s[i])).rounded(.down))
+                outputShape[axis] = try extent((Double(x[axis]) * Double(s[i])).rounded(.down))
             }
         } else {
             throw KernelError.invalid("Resize needs scales or sizes")

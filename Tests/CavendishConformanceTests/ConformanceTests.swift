@@ -2,6 +2,7 @@ import CavendishCPU
 import CavendishConformance
 import CavendishCore
 import CavendishIO
+import CavendishSimulator
 import Foundation
 import Testing
 
@@ -15,6 +16,7 @@ struct ConformanceTests {
     @Test func fixturesArePresent() {
         #expect(Self.onnxCases.count > 300)
         #expect(Self.unitCases.count > 200)
+        #expect(Self.hostileCases.count == Self.hostileExpected.count && Self.hostileCases.count >= 19)
     }
 
     @Test("ONNX backend node test", arguments: onnxCases)
@@ -82,6 +84,27 @@ struct ConformanceTests {
         #expect(mkfifo(dir.appendingPathComponent("pipe.h5").path, 0o600) == 0)
         let report = Self.runner.run(files: try ConformanceRunner.caseFiles(in: [dir.path]))
         #expect(report.errors == 1 && report.results.first?.message.contains("regular file") == true)
+    }
+
+    static let hostileCases = Fixtures.cases("hostile-cases")
+    static let hostileExpected: [String: String] = {
+        guard let data = FileManager.default.contents(atPath: Fixtures.root + "/hostile-cases/expected.json"),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: String] else { return [:] }
+        return object
+    }()
+
+    /// Cases whose attributes, shapes or input values would overflow, trap or allocate gigabytes
+    /// (scripts/hostile_cases.py): each comes back with its expected status and a message, in this
+    /// process, on both backends. Before the checks, 14 of the 19 ended the process.
+    @Test("hostile case", arguments: hostileCases)
+    func hostileCaseIsAnErrorNotACrash(file: String) throws {
+        let name = String((file as NSString).lastPathComponent.dropLast(3))
+        let expected = try #require(Self.hostileExpected[name], "expected.json has no status for \(name)")
+        for runner in [Self.runner, ConformanceRunner(backend: TiledBackend())] {
+            let result = runner.run(files: [Fixtures.root + "/hostile-cases/" + file]).results[0]
+            #expect(result.status.rawValue == expected, "\(runner.backend.name) \(file): \(result.status.rawValue) \(result.message)")
+            if expected != "pass" { #expect(!result.message.isEmpty) }
+        }
     }
 
     @Test func unreadableFilesAreErrorsNotCrashes() throws {
