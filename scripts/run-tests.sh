@@ -14,6 +14,8 @@ if .build/debug/cavendish kernels check Tests/Fixtures/wrong > /dev/null; then
   echo "run-tests: 'cavendish kernels check' accepted a deliberately wrong case" >&2
   exit 1
 fi
+# Case files that crash or hang libhdf5, and hostile ones: each one error with its reason, the rest still run.
+python3 scripts/check_isolation.py --binary .build/debug/cavendish
 swift test
 # The Python package against the CLI, then every example of every --help page and of the README, run as
 # written. Both on a release build: a debug build spends most of each run loading the weights.

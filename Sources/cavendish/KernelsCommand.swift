@@ -46,8 +46,14 @@ struct KernelsCommand: ParsableCommand {
         @Flag(help: "With the table, list passing cases too (by default only the others).")
         var verbose = false
 
-        @Flag(help: "Run each case file in a child process, so that a file that crashes the HDF5 library (some deliberately damaged files do) becomes an `error` result instead of ending the run. Slower.")
-        var isolate = false
+        @Flag(inversion: .prefixedNo, help: "Run the case files in a child process (the default), so that a file that crashes or hangs the checker (libhdf5 does on some damaged files) becomes one `error` result with the reason, and the rest still run. --no-isolate runs them in this process.")
+        var isolate = true
+
+        @Option(help: "With isolation: seconds one case file may take before its child is killed and the case is an error.")
+        var timeout: Double = 120
+
+        @Flag(help: .hidden) var child = false
+        @Option(help: .hidden) var firstIndex = 0
 
         func run() throws {
             let chosen: any KernelBackend
@@ -58,15 +64,22 @@ struct KernelsCommand: ParsableCommand {
                 catch { throw CommandError("\(error)") }
             default: throw CommandError("unknown backend '\(backend)'; available: cpu, tpusim")
             }
+            let runner = ConformanceRunner(backend: chosen)
+            if child { return runChild(runner) }
+            guard timeout > 0 && timeout.isFinite else { throw CommandError("--timeout must be a positive number of seconds") }
             let files: [String]
             do { files = try ConformanceRunner.caseFiles(in: paths) } catch { throw CommandError("\(error)") }
             guard !files.isEmpty else { throw CommandError("no *.h5 case files under \(paths.joined(separator: ", "))") }
-            let runner = ConformanceRunner(backend: chosen)
             var bar = ProgressBar(total: files.count, label: "cases")
             var results: [CaseResult] = []
-            for (i, file) in files.enumerated() {
-                bar.update(i, detail: (file as NSString).lastPathComponent)
-                results += isolate ? [isolated(file)] : runner.run(files: [file]).results
+            if isolate {
+                let arguments = ["kernels", "check", "--child", "--backend", backend] + (hw.map { ["--hw", $0] } ?? [])
+                results = IsolatedCaseRunner(childArguments: arguments, timeout: timeout).run(files) { bar.update($0, detail: $1) }
+            } else {
+                for (i, file) in files.enumerated() {
+                    bar.update(i, detail: (file as NSString).lastPathComponent)
+                    results += runner.run(files: [file]).results
+                }
             }
             bar.finish()
             let report = ConformanceReport(backend: chosen.name, results: results)
@@ -78,28 +91,26 @@ struct KernelsCommand: ParsableCommand {
             if !report.succeeded { throw ExitCode(1) }
         }
 
-        /// Runs one case in a child `cavendish kernels check FILE --json` and reads its result; a child that
-        /// dies is reported as an error naming the signal.
-        func isolated(_ file: String) -> CaseResult {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            process.arguments = ["kernels", "check", file, "--json", "--backend", backend] + (hw.map { ["--hw", $0] } ?? [])
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch {
-                return CaseResult(file: file, op: "", status: .error, maxAbsErr: 0, maxRelErr: 0, message: "cannot start a child process: \(error)")
+        /// The child's side of `IsolatedCaseRunner`: each file in turn, announced before each phase so that
+        /// the parent can say where a crash or a hang happened.
+        func runChild(_ runner: ConformanceRunner) {
+            let encoder = JSONEncoder()
+            func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+            for (k, file) in paths.enumerated() {
+                let i = firstIndex + k
+                say("BEGIN\t\(i)")
+                say("PHASE\t\(i)\treading")
+                let result: CaseResult
+                do {
+                    let kernelCase = try KernelCaseFile.load(file)
+                    say("PHASE\t\(i)\trunning \(kernelCase.call.op)")
+                    result = runner.run(kernelCase)
+                } catch {
+                    result = CaseResult(file: file, op: "", status: .error, maxAbsErr: 0, maxRelErr: 0, message: "\(error)")
+                }
+                let json = (try? encoder.encode(result)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+                say("RESULT\t\(i)\t\(json)")
             }
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal {
-                return CaseResult(file: file, op: "", status: .error, maxAbsErr: 0, maxRelErr: 0,
-                                  message: "reading this file crashed the HDF5 library (signal \(process.terminationStatus)); the file is damaged")
-            }
-            guard let report = try? JSONDecoder().decode(ConformanceReport.self, from: data), let result = report.results.first else {
-                return CaseResult(file: file, op: "", status: .error, maxAbsErr: 0, maxRelErr: 0, message: "the child process gave no result")
-            }
-            return result
         }
 
         func printTable(_ report: ConformanceReport) {

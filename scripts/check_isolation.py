@@ -1,0 +1,67 @@
+"""`cavendish kernels check` survives case files that crash or hang the checker (issue 18, defect 3).
+
+Runs the damaged HDF5 files of Tests/Fixtures/damaged-hdf5 (which crash and hang libhdf5 1.10), the
+hostile cases of Tests/Fixtures/hostile-cases and a folder of good cases in one isolated run, and
+checks that every damaged file is one `error` with a reason, every hostile case has the status
+`expected.json` gives, and every good case still passes.
+
+    python3 scripts/check_isolation.py --binary .build/debug/cavendish
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "cavendish"))
+    args = ap.parse_args()
+    damaged = os.path.join(FIXTURES, "damaged-hdf5")
+    hostile = os.path.join(FIXTURES, "hostile-cases")
+    good = os.path.join(FIXTURES, "kernel-cases", "Exp")
+    run = subprocess.run([args.binary, "kernels", "check", damaged, hostile, good, "--json", "--timeout", "10"],
+                         capture_output=True, text=True, timeout=600)
+    problems = []
+    if run.returncode != 1:
+        problems.append(f"exit status {run.returncode}, expected 1 (errors reported, run completed)")
+    try:
+        report = json.loads(run.stdout)
+    except json.JSONDecodeError:
+        print(f"check_isolation: no JSON report; stderr: {run.stderr[-2000:]}", file=sys.stderr)
+        return 1
+    expected = json.load(open(os.path.join(hostile, "expected.json")))
+    seen = {"damaged": 0, "hostile": 0, "good": 0}
+    for r in report["results"]:
+        name = os.path.basename(r["file"])[:-3]
+        if r["file"].startswith(damaged):
+            seen["damaged"] += 1
+            if r["status"] != "error" or not r["message"]:
+                problems.append(f"{name}: {r['status']} {r['message']!r}, expected an error with a reason")
+            print(f"  damaged {name}: {r['message']}")
+        elif r["file"].startswith(hostile):
+            seen["hostile"] += 1
+            if r["status"] != expected.get(name):
+                problems.append(f"{name}: {r['status']}, expected {expected.get(name)} ({r['message']})")
+        else:
+            seen["good"] += 1
+            if r["status"] != "pass":
+                problems.append(f"{name}: {r['status']} after the damaged files ({r['message']})")
+    want = {"damaged": len([f for f in os.listdir(damaged) if f.endswith('.h5')]), "hostile": len(expected),
+            "good": len([f for f in os.listdir(good) if f.endswith('.h5')])}
+    if seen != want:
+        problems.append(f"results per folder {seen}, expected {want}")
+    for p in problems:
+        print(f"check_isolation: {p}", file=sys.stderr)
+    print(f"check_isolation: {report['cases']} cases, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
