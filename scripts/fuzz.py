@@ -12,7 +12,7 @@ outcome for most mutants. Children run with SWIFT_BACKTRACE off and an address-s
 
     python3 scripts/fuzz.py --executions 200                      # every target briefly (the test command)
     python3 scripts/fuzz.py --seconds 1800 --targets png,jpeg     # a long run of two targets
-    python3 scripts/fuzz.py --seconds 60 --report Benchmarks/fuzz/fuzz-report.json
+    python3 scripts/fuzz.py --seconds 1800 --jobs 5 --report Benchmarks/fuzz/fuzz-report.json
 
 The report (JSON) gives, per target: executions, executions per second, crashes, hangs, the children's
 peak resident memory, and the saved findings; plus the machine, the commit and the seed. The exit status
@@ -21,6 +21,7 @@ is 1 when any target had a finding.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import hashlib
 import json
 import os
@@ -206,6 +207,12 @@ def fuzz_target(binary, target, args, rng, scratch):
     return stats
 
 
+def run_target(args, target):
+    """One target with its own generator and scratch folder (a worker of `--jobs`)."""
+    with tempfile.TemporaryDirectory(prefix=f"cavendish-fuzz-{target}-") as scratch:
+        return fuzz_target(args.binary, target, args, random.Random(f"{args.seed}/{target}"), scratch)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--binary", default=os.path.join(ROOT, ".build", "debug", "cavendish"))
@@ -214,6 +221,7 @@ def main() -> int:
     budget.add_argument("--seconds", type=float, help="time per target")
     budget.add_argument("--executions", type=int, help="inputs per target (deterministic: the same mutants every run)")
     ap.add_argument("--seed", type=int, default=18)
+    ap.add_argument("--jobs", type=int, default=1, help="targets fuzzed at once (each is one process at a time)")
     ap.add_argument("--batch", type=int, default=100, help="inputs per child process")
     ap.add_argument("--timeout", type=float, default=10, help="seconds one input may take before it is a hang")
     ap.add_argument("--memory-gb", type=float, default=4, help="address-space limit of each child")
@@ -237,10 +245,11 @@ def main() -> int:
               "commit": subprocess.run(["git", "-C", ROOT, "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip(),
               "binary": os.path.relpath(args.binary, ROOT), "seed": args.seed, "timeout_s": args.timeout,
               "memory_limit_gb": args.memory_gb, "targets": {}}
-    with tempfile.TemporaryDirectory(prefix="cavendish-fuzz-") as scratch:
-        for k, target in enumerate(targets):
-            rng = random.Random(f"{args.seed}/{target}")
-            stats = fuzz_target(args.binary, target, args, rng, scratch)
+    report["jobs"] = args.jobs
+    with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {target: pool.submit(run_target, args, target) for target in targets}
+        for target in targets:
+            stats = futures[target].result()
             report["targets"][target] = stats
             print(f"fuzz {target:12s} {stats['executions']:7d} executions {stats['executions_per_second']:8.1f}/s "
                   f"{stats['crashes']} crashes {stats['hangs']} hangs peak {stats['peak_rss_mb']:.0f} MB", flush=True)
