@@ -48,7 +48,10 @@ oneDNN, ONNX Runtime its own MLAS), so the variables change the Swift side only.
 Exit status: 0 on success; 2 on missing or unreadable weights, a missing Python package or a bad
 argument; 3 if the export or an ONNX Runtime session fails.
 
-    python3 scripts/bench_peers.py [--threads N] [--quick] [--repeats R] [--warmup W] [--no-spin]
+    python3 scripts/bench_peers.py [--threads N] [--quick] [--repeats R] [--warmup W] [--no-spin] [--serve]
+
+With --serve it times nothing on its own: `cavendish bench generate` asks it for one call at a time and
+alternates those with its own, round by round (see that command's help).
 """
 from __future__ import annotations
 
@@ -105,6 +108,10 @@ def parse_args(argv):
                          "inputs still come from Weights/golden/")
     ap.add_argument("--onnx-dir", help="keep the exported .onnx files in this folder (default: a temporary "
                                        "folder, deleted at the end)")
+    ap.add_argument("--serve", action="store_true",
+                    help="after the export and its check, print one JSON line (the metadata, \"ready\": true) and "
+                         "then time one call per request line read on stdin ({\"contender\": C, \"model\": M}), "
+                         "answering {\"ms\": T}: `cavendish bench generate` interleaves these with its own calls")
     a = ap.parse_args(argv)
     if a.threads < 1:
         ap.error("--threads must be at least 1")
@@ -374,20 +381,28 @@ def run(a):
     d, latent, source = make_inputs(np, torch)
     log(f"inputs: {source}")
     jobs = build(models, d, latent, np, torch)
+    def measure():
+        if a.serve:
+            return None
+        return timed_rounds(jobs, a.warmup, a.repeats, torch)
     if a.onnx_dir:
         os.makedirs(a.onnx_dir, exist_ok=True)
         diffs, mags = export_and_check(jobs, a.onnx_dir, a.opset, a.threads, a.no_spin, np, torch, ort)
-        times = timed_rounds(jobs, a.warmup, a.repeats, torch)
+        times = measure()
     else:
         with tempfile.TemporaryDirectory(prefix="cavendish-bench-peers-") as tmp:
             diffs, mags = export_and_check(jobs, tmp, a.opset, a.threads, a.no_spin, np, torch, ort)
-            times = timed_rounds(jobs, a.warmup, a.repeats, torch)
+            times = measure()
     result = {"threads": a.threads}
-    for c in CONTENDERS:
-        result[c] = {KEYS[m]: round(statistics.median(times[(c, m)]), 3) for m in MODELS}
+    if a.serve:
+        result["jobs"] = jobs
+    else:
+        for c in CONTENDERS:
+            result[c] = {KEYS[m]: round(statistics.median(times[(c, m)]), 3) for m in MODELS}
     result["onnx_max_abs_diff"] = {KEYS[m]: diffs[m] for m in MODELS}
     result["onnx_output_max_abs"] = {KEYS[m]: mags[m] for m in MODELS}
-    result["iqr_ms"] = {c: {KEYS[m]: quartiles(times[(c, m)]) for m in MODELS} for c in CONTENDERS}
+    if not a.serve:
+        result["iqr_ms"] = {c: {KEYS[m]: quartiles(times[(c, m)]) for m in MODELS} for c in CONTENDERS}
     result["repetitions"] = a.repeats
     result["warmup"] = a.warmup
     result["inputs"] = source
@@ -410,10 +425,33 @@ def run(a):
     return result
 
 
+def serve(result, torch):
+    """Answers timing requests on stdin, one call each, until stdin closes."""
+    jobs = result.pop("jobs")
+    calls = {}
+    for m in MODELS:
+        j = jobs[m]
+        calls[("torch", m)] = j["eager"]
+        calls[("onnxruntime", m)] = (lambda s=j["session"], f=j["feed"]: s.run(None, f))
+    print(json.dumps({"ready": True, **result}), flush=True)
+    gc.disable()
+    with torch.no_grad():
+        for line in sys.stdin:
+            request = json.loads(line)
+            fn = calls[(request["contender"], request["model"])]
+            t0 = time.perf_counter_ns()
+            fn()
+            print(json.dumps({"ms": (time.perf_counter_ns() - t0) / 1e6}), flush=True)
+
+
 def main(argv=None):
     a = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         result = run(a)
+        if a.serve:
+            import torch
+            serve(result, torch)
+            return 0
     except Failure as e:
         print(f"bench_peers.py: error: {e}", file=sys.stderr)
         return e.code

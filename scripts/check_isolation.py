@@ -1,9 +1,12 @@
-"""`cavendish kernels check` survives case files that crash or hang the checker (issue 18, defect 3).
+"""Cavendish survives HDF5 files that crash or hang libhdf5 (issue 18, defect 3).
 
-Runs the damaged HDF5 files of Tests/Fixtures/damaged-hdf5 (which crash and hang libhdf5 1.10), the
-hostile cases of Tests/Fixtures/hostile-cases and a folder of good cases in one isolated run, and
-checks that every damaged file is one `error` with a reason, every hostile case has the status
-`expected.json` gives, and every good case still passes.
+`cavendish kernels check`: runs the damaged case files of Tests/Fixtures/damaged-hdf5 (which crash
+and hang libhdf5 1.10), the hostile cases of Tests/Fixtures/hostile-cases and a folder of good cases
+in one isolated run, and checks that every damaged file is one `error` with a reason, every hostile
+case has the status `expected.json` gives, and every good case still passes.
+
+`cavendish generate --weights DIR`: a weights folder whose manifest matches a damaged VAE file
+(Tests/Fixtures/damaged-weights/vae-segfaults-libhdf5.h5) must end with an error naming the file, not a crash.
 
     python3 scripts/check_isolation.py --binary .build/debug/cavendish
 """
@@ -17,6 +20,32 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(ROOT, "Tests", "Fixtures")
+
+
+def check_damaged_weights(binary: str) -> list[str]:
+    """A weights folder with a consistent manifest and a VAE file that crashes libhdf5."""
+    import hashlib
+    import shutil
+    import tempfile
+    weights = os.path.join(ROOT, "Weights")
+    damaged = os.path.join(FIXTURES, "damaged-weights", "vae-segfaults-libhdf5.h5")
+    with tempfile.TemporaryDirectory(prefix="cavendish-damaged-weights-") as folder:
+        for name in os.listdir(weights):
+            if name not in ("manifest.json", "nb-mini-vae.h5"):
+                os.symlink(os.path.join(weights, name), os.path.join(folder, name))
+        shutil.copyfile(damaged, os.path.join(folder, "nb-mini-vae.h5"))
+        manifest = json.load(open(os.path.join(weights, "manifest.json")))
+        for entry in manifest["files"]:
+            if entry["file"] == "nb-mini-vae.h5":
+                entry["sha256"] = hashlib.sha256(open(damaged, "rb").read()).hexdigest()
+        json.dump(manifest, open(os.path.join(folder, "manifest.json"), "w"))
+        cache = os.path.join(folder, "cache")
+        run = subprocess.run([binary, "generate", "--prompt", "a dog", "--weights", folder, "--out", os.path.join(folder, "x.png")],
+                             capture_output=True, text=True, timeout=900, env=dict(os.environ, XDG_CACHE_HOME=cache))
+    print(f"  damaged weights: exit {run.returncode}: {run.stderr.strip()[-300:]}")
+    if run.returncode != 1 or "nb-mini-vae.h5" not in run.stderr or "separate process" not in run.stderr:
+        return [f"generate on a damaged weights folder: exit {run.returncode}, stderr {run.stderr[-500:]!r}; expected exit 1 naming the file"]
+    return []
 
 
 def main() -> int:
@@ -57,6 +86,7 @@ def main() -> int:
             "good": len([f for f in os.listdir(good) if f.endswith('.h5')])}
     if seen != want:
         problems.append(f"results per folder {seen}, expected {want}")
+    problems += check_damaged_weights(args.binary)
     for p in problems:
         print(f"check_isolation: {p}", file=sys.stderr)
     print(f"check_isolation: {report['cases']} cases, {len(problems)} problems")

@@ -15,9 +15,16 @@ public struct MachineInfo: Codable, Sendable {
     public var openblasCoretypeEnv: String
     /// See `openblasCoretypeEnv`.
     public var openblasL2SizeEnv: String
+    /// Every environment variable that changes speed (OpenBLAS's, OpenMP's, MKL's and Cavendish's own), as
+    /// the process saw them.
+    public var speedEnvironment: [String: String]
+
+    /// The prefixes of `speedEnvironment`'s variables.
+    public static let speedVariablePrefixes = ["OPENBLAS_", "GOTO_", "OMP_", "KMP_", "MKL_", "CAVENDISH_"]
 
     enum CodingKeys: String, CodingKey {
         case cpu, cores, threads
+        case speedEnvironment = "speed_environment"
         case openblasCore = "openblas_core"
         case openblasCoretypeEnv = "OPENBLAS_CORETYPE"
         case openblasL2SizeEnv = "OPENBLAS_L2_SIZE"
@@ -35,6 +42,7 @@ public struct MachineInfo: Codable, Sendable {
         return MachineInfo(cpu: cpu, cores: ProcessInfo.processInfo.activeProcessorCount, threads: ThreadPool.threadCount,
                            openblasCore: ThreadPool.blasCoreName,
                            openblasCoretypeEnv: env["OPENBLAS_CORETYPE"] ?? "unset",
-                           openblasL2SizeEnv: env["OPENBLAS_L2_SIZE"] ?? "unset")
+                           openblasL2SizeEnv: env["OPENBLAS_L2_SIZE"] ?? "unset",
+                           speedEnvironment: env.filter { kv in speedVariablePrefixes.contains { kv.key.hasPrefix($0) } })
     }
 }

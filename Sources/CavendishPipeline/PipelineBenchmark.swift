@@ -24,11 +24,19 @@ public struct PipelineBenchmark: Sendable {
         return inputs
     }
 
-    /// Median milliseconds of one denoiser evaluation of `preset`.
-    public static func denoiserStepMilliseconds(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> Double {
+    /// One denoiser evaluation of `preset` on the benchmark's inputs, ready to be timed.
+    public static func denoiserStep(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset) throws -> () throws -> Void {
         let inputs = try denoiserInputs(pipeline, preset)
         let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
-        return try median(runs) { _ = try denoiser.run(inputs) }
+        return { _ = try denoiser.run(inputs) }
+    }
+
+    /// One VAE decode of a seeded [1, 4, 32, 32] latent (with the glyph map of "HELLO"), ready to be timed.
+    public static func decode(_ pipeline: NBMiniPipeline) throws -> () throws -> Void {
+        var source = TorchRandomSource(seed: 1)
+        let z = source.normalTensor(shape: [1, 4, 32, 32])
+        let glyphMap = try pipeline.glyphMap("HELLO")
+        return { _ = try pipeline.decode(z, glyphMap: glyphMap) }
     }
 
     /// Milliseconds per denoiser evaluation spent in each op type (the same inputs as
@@ -42,14 +50,6 @@ public struct PipelineBenchmark: Sendable {
         let before = denoiser.secondsByOp
         for _ in 0..<runs { _ = try denoiser.run(inputs) }
         return denoiser.secondsByOp.map { ($0.key, ($0.value - (before[$0.key] ?? 0)) * 1000 / Double(runs)) }.sorted { $0.1 > $1.1 }
-    }
-
-    /// Median milliseconds of one VAE decode of a [1, 4, 32, 32] latent.
-    public static func decodeMilliseconds(_ pipeline: NBMiniPipeline, runs: Int = 10) throws -> Double {
-        var source = TorchRandomSource(seed: 1)
-        let z = source.normalTensor(shape: [1, 4, 32, 32])
-        let glyphMap = try pipeline.glyphMap("HELLO")
-        return try median(runs) { _ = try pipeline.decode(z, glyphMap: glyphMap) }
     }
 
     /// Median milliseconds of `runs` calls of `body`, after one untimed warm-up call.

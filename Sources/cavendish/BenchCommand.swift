@@ -17,10 +17,14 @@ struct BenchCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "v1 against v2 on the same prompts and seeds, and our denoiser step and VAE decode against ONNX Runtime and PyTorch.",
             discussion: """
-            In one process and one run: per-image wall time of v1 and v2 (same prompts, same seeds), the per-stage \
-            breakdown, peak resident memory and the v1/v2 speedup; then one denoiser evaluation and one VAE decode timed \
-            here and, through scripts/bench_peers.py (PyTorch eager and ONNX Runtime on the same exported weights, the \
-            same thread count and the same OpenBLAS environment), as ratios (ours / theirs; below 1 is faster).
+            In one process and one run: per-image wall time of v1 and v2 (same prompts, same seeds, one image of each \
+            per round, the order rotated), the per-stage breakdown, peak resident memory and the v1/v2 speedup; then one \
+            denoiser evaluation and one VAE decode timed here and by scripts/bench_peers.py --serve (PyTorch eager and \
+            ONNX Runtime on the same exported weights, the same thread count and the same OpenBLAS environment), the \
+            three contenders alternating call by call in --rounds rounds. Every comparison is the median of the \
+            per-round ratios (ours / theirs; below 1 is faster) with its quartiles; one whose interquartile spread \
+            exceeds 20% of the median is marked as too wide to conclude. The JSON keeps every round's ratio and the \
+            environment variables that change speed.
             Needs python3 with torch and onnxruntime for the peers; --no-peers skips them.
 
             To measure without the machine type's OpenBLAS settings, unset them for the whole command (all contenders alike):
@@ -28,7 +32,8 @@ struct BenchCommand: ParsableCommand {
                 --images 1    # needs: torch, onnxruntime, h5py
             """
         )
-        @Option(help: "Images per preset.") var images: Int = 3
+        @Option(help: "Images per preset (v1 and v2 alternate, one each a round).") var images: Int = 3
+        @Option(name: .customLong("rounds"), help: "Interleaved rounds of the step and decode comparison (each times one call of every contender).") var rounds_: Int = 20
         @Flag(help: "Skip the PyTorch / ONNX Runtime comparison.") var noPeers = false
         @Flag(help: "Print one JSON object.") var json = false
         @Option(help: "Weights folder (as for generate).") var weights: String?
@@ -41,25 +46,35 @@ struct BenchCommand: ParsableCommand {
 
         func run() throws {
             guard (1...20).contains(images) else { throw CommandError("--images must be 1...20") }
+            guard (5...500).contains(rounds_) else { throw CommandError("--rounds must be 5...500") }
             let folder = try Generator.weightsFolder(weights)
             let pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", backend: CPUBackend())
+            // v1 and v2 alternate image by image (the order rotated each round), so the speedup is a median
+            // of per-round ratios that load coming and going cannot tilt.
             var perPreset: [String: [String: Double]] = [:]
-            for preset in NBMiniPipeline.Preset.allCases {
-                var wall: [Double] = [], stages: [String: Double] = [:]
-                for i in 0..<images {
+            var stageSums: [String: [String: Double]] = [:]
+            var imageIndex: [String: Int] = [:]
+            let imageSeconds = try InterleavedRounds.run(NBMiniPipeline.Preset.allCases.map { preset in
+                .init(preset.rawValue) {
+                    let i = imageIndex[preset.rawValue, default: 0]
+                    imageIndex[preset.rawValue] = i + 1
                     var request = NBMiniPipeline.Request(prompt: Self.prompts[i % Self.prompts.count].replacingOccurrences(of: "<p1>", with: "a person"))
                     request.preset = preset
-                    request.seed = UInt64(100 + i)
-                    let t0 = Date()
+                    request.seed = UInt64(100 + i % images)
+                    let t0 = Stopwatch.now()
                     let r = try pipeline.generate(request)
-                    wall.append(Date().timeIntervalSince(t0))
-                    for (k, v) in r.stageSeconds { stages[k, default: 0] += v / Double(images) }
+                    let seconds = Stopwatch.now() - t0
+                    for (k, v) in r.stageSeconds { stageSums[preset.rawValue, default: [:]][k, default: 0] += v }
+                    return seconds
                 }
-                wall.sort()
-                var row = stages.mapValues { $0 }
-                row["seconds_per_image_median"] = wall[wall.count / 2]
-                perPreset[preset.rawValue] = row
+            }, warmup: 1, minRounds: images)
+            for (preset, seconds) in imageSeconds {
+                let calls = Double(imageIndex[preset] ?? 1)
+                var row = (stageSums[preset] ?? [:]).mapValues { $0 / calls }
+                row["seconds_per_image_median"] = seconds.sorted()[seconds.count / 2]
+                perPreset[preset] = row
             }
+            let speedupRounds = RoundRatio(imageSeconds["v1"] ?? [], over: imageSeconds["v2"] ?? [])
             // Peak memory of one resident pipeline, before the ablation pipelines below are loaded.
             let peakBytes = PipelineBenchmark.peakResidentBytes()
             // Switches, each the median of 5 v2 images after a warm-up one. First the per-image conditioning
@@ -87,27 +102,45 @@ struct BenchCommand: ParsableCommand {
                 request.seed = 100
                 switches["v2_seconds_\(label)"] = try PipelineBenchmark.median(5) { _ = try variant.generate(request) } / 1000
             }
-            let ours: [String: Double] = [
-                "dit_v1_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v1),
-                "dit_v2_step_ms": try PipelineBenchmark.denoiserStepMilliseconds(pipeline, preset: .v2),
-                "vae_decode_ms": try PipelineBenchmark.decodeMilliseconds(pipeline),
+            // Our denoiser steps and VAE decode against the peers', one call of each contender per round.
+            let calls: [(key: String, model: String, ours: () throws -> Void)] = [
+                ("dit_v1_step_ms", "dit_v1", try PipelineBenchmark.denoiserStep(pipeline, preset: .v1)),
+                ("dit_v2_step_ms", "dit_v2", try PipelineBenchmark.denoiserStep(pipeline, preset: .v2)),
+                ("vae_decode_ms", "vae", try PipelineBenchmark.decode(pipeline)),
             ]
-            let profile = try PipelineBenchmark.denoiserProfile(pipeline, preset: .v2)
             var peers = JSONValue.object([:])
-            if !noPeers { peers = try Self.runPeers(threads: MachineInfo.current().threads) }
-            var ratios: [String: [String: Double]] = [:]
-            for contender in ["onnxruntime", "torch"] {
-                guard let theirs = peers[contender]?.numbers, !theirs.isEmpty else { continue }
-                ratios[contender] = ours.reduce(into: [:]) { r, kv in if let t = theirs[kv.key], t > 0 { r[kv.key] = kv.value / t } }
+            var server: PeerServer?
+            if !noPeers {
+                server = try PeerServer(threads: MachineInfo.current().threads)
+                peers = server!.metadata
             }
-            let speedup = (perPreset["v1"]?["seconds_per_image_median"] ?? 0) / max(perPreset["v2"]?["seconds_per_image_median"] ?? 1, 1e-9)
+            var ours: [String: Double] = [:], theirs: [String: [String: Double]] = [:]
+            var rounds: [String: [String: RoundRatio]] = [:]
+            for call in calls {
+                var contenders = [InterleavedRounds.Contender("ours") { try InterleavedRounds.timed(call.ours) }]
+                if let server {
+                    for peer in PeerServer.contenders { contenders.append(.init(peer) { try server.seconds(peer, call.model) }) }
+                }
+                let samples = try InterleavedRounds.run(contenders, warmup: 2, minRounds: rounds_)
+                let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] * 1000 }
+                ours[call.key] = median(samples["ours"]!)
+                for peer in PeerServer.contenders where samples[peer] != nil {
+                    theirs[peer, default: [:]][call.key] = median(samples[peer]!)
+                    rounds[call.key, default: [:]][peer] = RoundRatio(samples["ours"]!, over: samples[peer]!)
+                }
+            }
+            server?.close()
+            let profile = try PipelineBenchmark.denoiserProfile(pipeline, preset: .v2)
+            var ratios: [String: [String: Double]] = [:]
+            for (key, byPeer) in rounds { for (peer, r) in byPeer { ratios[peer, default: [:]][key] = r.median } }
+            let speedup = speedupRounds.median
             let machine = MachineInfo.current()
             let env = ProcessInfo.processInfo.environment
             let report = Report(weightsSha256: pipeline.weightDigests, machine: machine, openblasThreadTimeout: env["OPENBLAS_THREAD_TIMEOUT"] ?? "unset",
                                 cavendishBlasSplit: env["CAVENDISH_BLAS_SPLIT"] ?? "unset", imagesPerPreset: images, presets: perPreset,
                                 speedupV1OverV2: speedup, switches: switches, peakResidentBytes: peakBytes, residentWeightBytes: weightBytes,
                                 ours: ours, ditV2StepMsByOp: profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
-                                peers: peers, ratioOursOverPeer: ratios)
+                                peers: peers, peerMs: theirs, ratioOursOverPeer: ratios, ratioRounds: rounds, speedupRounds: speedupRounds)
             if json {
                 try JSONOutput.print(report, pretty: true)
                 return
@@ -118,7 +151,8 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "%@: %.3f s/image (median of %d)  text %.3f  references %.3f  denoise %.3f  decode %.3f", p, row["seconds_per_image_median"]!,
                              images, row["text"] ?? 0, row["references"] ?? 0, row["denoise"] ?? 0, row["decode"] ?? 0))
             }
-            print(String(format: "v2 is %.1fx faster than v1 (target >= 10); peak resident memory %.0f MB (target < 1000)", speedup,
+            print(String(format: "v2 is %.1fx faster than v1 [%.1f, %.1f over %d rounds] (target >= 10); peak resident memory %.0f MB (target < 500)", speedup,
+                         speedupRounds.q1, speedupRounds.q3, speedupRounds.samples.count,
                          Double(peakBytes) / 1e6))
             print(String(format: "v2 switches: all on %.3f s; conditioning cache off %.3f s; attention materialized %.3f s; memory plan off %.3f s; 16-bit resident weights %.3f s",
                          switches["v2_seconds_conditioning_cache_on"] ?? 0, switches["v2_seconds_conditioning_cache_off"] ?? 0,
@@ -130,29 +164,13 @@ struct BenchCommand: ParsableCommand {
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
                 var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
                 for contender in ["onnxruntime", "torch"] {
-                    if let t = peers[contender]?.numbers[k] { line += String(format: "   %@ %7.2f ms (ratio %.2f)", contender, t, v / t) }
+                    if let t = theirs[contender]?[k], let r = rounds[k]?[contender] {
+                        line += String(format: "   %@ %7.2f ms (ratio %.2f [%.2f, %.2f]%@)", contender, t, r.median, r.q1, r.q3,
+                                       r.conclusive ? "" : ", spread too wide to conclude")
+                    }
                 }
                 print(line)
             }
-        }
-
-        static func runPeers(threads: Int) throws -> JSONValue {
-            let script = FileManager.default.currentDirectoryPath + "/scripts/bench_peers.py"
-            guard FileManager.default.fileExists(atPath: script) else {
-                throw CommandError("\(script) not found; run from the repository root or pass --no-peers")
-            }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", script, "--threads", String(threads)]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0, let object = try? JSONDecoder().decode(JSONValue.self, from: data), case .object = object else {
-                throw CommandError("scripts/bench_peers.py failed (exit \(process.terminationStatus)); install torch and onnxruntime or pass --no-peers")
-            }
-            return object
         }
 
         /// `bench generate --json` (schema version 2): the machine, our timings, the peers' as their script
@@ -170,8 +188,75 @@ struct BenchCommand: ParsableCommand {
             let residentWeightBytes: [String: Int]
             let ours: [String: Double]
             let ditV2StepMsByOp: [String: Double]
+            /// The peers' script metadata (versions, weights, ONNX export check).
             let peers: JSONValue
+            /// The peers' medians, ms, from the same interleaved rounds as `ours`.
+            let peerMs: [String: [String: Double]]
+            /// Median of the per-round ratios ours / peer (below 1 is faster).
             let ratioOursOverPeer: [String: [String: Double]]
+            /// The per-round ratios themselves, with quartiles and whether the spread allows a conclusion.
+            let ratioRounds: [String: [String: RoundRatio]]
+            /// v1 / v2 seconds per image, round by round.
+            let speedupRounds: RoundRatio
+        }
+    }
+}
+
+/// `scripts/bench_peers.py --serve` as a contender: it loads PyTorch and ONNX Runtime on the exported weights
+/// once, then times one call per request, so that its calls can alternate with ours round by round.
+final class PeerServer {
+    /// The peers it runs.
+    static let contenders = ["onnxruntime", "torch"]
+    /// The script's first line: versions, weights, the ONNX export's check against PyTorch.
+    private(set) var metadata = JSONValue.object([:])
+    private let process = Process()
+    private let input = Pipe(), output = Pipe()
+    private var buffer = Data()
+
+    /// Starts the script (from the repository root) with `threads` threads and waits until it is ready.
+    init(threads: Int) throws {
+        let script = FileManager.default.currentDirectoryPath + "/scripts/bench_peers.py"
+        guard FileManager.default.fileExists(atPath: script) else {
+            throw CommandError("\(script) not found; run from the repository root or pass --no-peers")
+        }
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", script, "--threads", String(threads), "--serve"]
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        guard let line = readLine(), let object = try? JSONDecoder().decode(JSONValue.self, from: line), case .object(var fields) = object else {
+            process.waitUntilExit()
+            throw CommandError("scripts/bench_peers.py failed (exit \(process.terminationStatus)); install torch and onnxruntime or pass --no-peers")
+        }
+        fields["ready"] = nil
+        metadata = .object(fields)
+    }
+
+    /// Seconds of one call of `model` by `contender`, as the script's own clock measured it.
+    func seconds(_ contender: String, _ model: String) throws -> Double {
+        input.fileHandleForWriting.write(Data("{\"contender\": \"\(contender)\", \"model\": \"\(model)\"}\n".utf8))
+        guard let line = readLine(), let reply = try? JSONDecoder().decode([String: Double].self, from: line), let ms = reply["ms"] else {
+            throw CommandError("scripts/bench_peers.py stopped answering")
+        }
+        return ms / 1000
+    }
+
+    /// Ends the script.
+    func close() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+
+    private func readLine() -> Data? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = buffer[buffer.startIndex..<newline]
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return Data(line)
+            }
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
         }
     }
 }

@@ -257,11 +257,14 @@ final class Generator {
         let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         let fallbacks = [FileManager.default.currentDirectoryPath + "/Weights",
                          exe.deletingLastPathComponent().appendingPathComponent("../../../Weights").standardizedFileURL.path]
+        let folder: String
         do {
-            return try WeightsManifest.folder(explicit: option ?? ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"],
-                                              fallbacks: fallbacks)
+            folder = try WeightsManifest.folder(explicit: option ?? ProcessInfo.processInfo.environment["CAVENDISH_WEIGHTS"],
+                                                fallbacks: fallbacks)
         } catch let error as IOError {
             throw CommandError(error.description)
         }
+        try WeightsProbe.check(folder: folder)
+        return folder
     }
 }

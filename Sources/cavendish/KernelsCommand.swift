@@ -136,8 +136,11 @@ struct KernelsCommand: ParsableCommand {
             abstract: "Measure kernel speed as ratios to raw sgemm (equal FLOPs) or memcpy (equal bytes), in one run.",
             discussion: """
             Prints the machine, thread count and OpenBLAS core in use, then one row per kernel: its rate, the \
-            reference's rate measured in the same run, the ratio and the target ratio. Ratios, not absolute rates, are \
-            what to compare across runs: shared machines drift.
+            reference's rate measured in the same run, the ratio and the target ratio. The kernel and its reference \
+            alternate in rounds (each round times about 20 ms of each), and the ratio is the median of the rounds' \
+            ratios, with its quartiles; a row whose interquartile spread exceeds 20% of the median says so instead of \
+            met or missed. The JSON keeps every round's ratio. Ratios, not absolute rates, are what to compare across \
+            runs: shared machines drift.
 
             OpenBLAS reads OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE at start-up; this machine type sets them to values \
             that halve sgemm speed. To measure without them, unset both for the whole command, which affects our \
@@ -149,7 +152,7 @@ struct KernelsCommand: ParsableCommand {
         @Flag(help: "Print one JSON object instead of a table.")
         var json = false
 
-        @Option(help: "Seconds to spend timing each item (larger is steadier).")
+        @Option(help: "Seconds to spend timing each kernel and, as long again, its reference (larger is steadier).")
         var budget: Double = 0.6
 
         @Option(help: "Only the kernels whose name contains this text (case-insensitive), e.g. 'conv'.")
@@ -169,11 +172,13 @@ struct KernelsCommand: ParsableCommand {
             }
             print("machine: \(machine.cpu), \(machine.cores) cores, \(machine.threads) threads, OpenBLAS core \(machine.openblasCore)")
             print("env: OPENBLAS_CORETYPE=\(machine.openblasCoretypeEnv) OPENBLAS_L2_SIZE=\(machine.openblasL2SizeEnv)")
-            print("kernel".padding(toLength: 50, withPad: " ", startingAt: 0) + "     rate  reference   ratio  target")
+            print("kernel".padding(toLength: 50, withPad: " ", startingAt: 0) + "     rate  reference           ratio [q1, q3]  rounds  target")
             for r in results {
                 let name = r.name.padding(toLength: 50, withPad: " ", startingAt: 0)
-                let met = r.ratio >= r.target ? "met" : "MISSED"
-                print("\(name) \(String(format: "%8.1f", r.value)) \(String(format: "%10.1f", r.referenceValue)) \(r.unit.padding(toLength: 7, withPad: " ", startingAt: 0)) \(String(format: "%5.2f", r.ratio))  >= \(String(format: "%.2f", r.target)) \(met)")
+                let verdict = !r.rounds.conclusive ? "spread too wide to conclude" : r.ratio >= r.target ? "met" : "MISSED"
+                print("\(name) \(String(format: "%8.1f", r.value)) \(String(format: "%10.1f", r.referenceValue)) \(r.unit.padding(toLength: 7, withPad: " ", startingAt: 0)) "
+                      + String(format: "%5.2f [%.2f, %.2f] %6d", r.ratio, r.rounds.q1, r.rounds.q3, r.rounds.samples.count)
+                      + "  >= \(String(format: "%.2f", r.target)) \(verdict)")
             }
         }
     }
