@@ -18,7 +18,7 @@ struct FuzzTargetCommand: ParsableCommand {
     /// The loaders, by the name `scripts/fuzz.py --targets` uses.
     static let targets: [String: (String) throws -> Void] = [
         // As `generate` reads a weights folder: first in a child (`WeightsProbe`), where libhdf5 may crash.
-        "weights": { path in if let failure = WeightsProbe.probe([path]).failure { throw CommandError(failure) } },
+        "weights": { path in if let failure = WeightsProbe.probe([path], timeout: 5).failure { throw CommandError(failure) } },
         "safetensors": { path in
             let file = try SafeTensorsFile(readingFrom: path)
             for name in file.names { _ = try file.tensor(name) }

@@ -16,8 +16,8 @@ import Glibc
 /// folder is probed once. The pipeline then loads only files whose digest matches the manifest, which
 /// are bytes the child has already read safely.
 enum WeightsProbe {
-    /// Seconds the child may take for the whole folder.
-    static let timeout: Double = 300
+    /// Seconds the child may take for the whole folder (about 50 MB; a clean read takes a second or two).
+    static let timeout: Double = 60
 
     /// The cache of digests known to parse cleanly.
     static var cachePath: String {
@@ -44,7 +44,7 @@ enum WeightsProbe {
     /// Reads `files` in a child process: the SHA-256 of each file that parsed, and what went wrong with
     /// the first that did not (nil when all parsed, or when no child could be started: the in-process
     /// SHA-256 check still holds then).
-    static func probe(_ files: [String]) -> (parsed: [String], failure: String?) {
+    static func probe(_ files: [String], timeout: Double = WeightsProbe.timeout) -> (parsed: [String], failure: String?) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
         process.arguments = ["probe-weights"] + files
