@@ -13,9 +13,9 @@ public enum Shape {
         return n
     }
 
-    /// The most elements one tensor computed from a case's data may hold (2^31, 8 GiB of float32): far
+    /// The most elements one tensor computed from a case's data may hold (2^28, 1 GiB of float32): far
     /// above any real case, far below what would exhaust memory before an allocation failed.
-    public static let maximumElementCount = 1 << 31
+    public static let maximumElementCount = 1 << 28
 
     /// `shape` itself when every dimension is >= 0 and the element count is at most
     /// `maximumElementCount`; otherwise an error naming `what`.
@@ -24,7 +24,7 @@ public enum Shape {
             throw TensorError("\(what) has shape \(shape), with a negative dimension \(d)")
         }
         guard count(shape) <= maximumElementCount else {
-            throw TensorError("\(what) would have shape \(shape), more than 2^31 elements; refused before allocating")
+            throw TensorError("\(what) would have shape \(shape), more than 2^28 elements; refused before allocating")
         }
         return shape
     }

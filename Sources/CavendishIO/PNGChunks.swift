@@ -14,6 +14,9 @@ struct PNGChunks {
     var imageDataBytes = 0
     /// Fewest decompressed bytes the header's size implies (without filter bytes), or nil without IHDR.
     var minimumRawBytes: Int?
+    /// A chunk whose declared length runs past the end of the data (its offset, type and length): libpng
+    /// would allocate that length before finding out (1.9 GB for a 228-byte file), so it is refused first.
+    var overlong: (offset: Int, type: String, length: Int)?
 
     /// Scans `data`; nil when it does not start with the PNG signature (libpng then reports why).
     static func scan(_ data: Data) -> PNGChunks? {
@@ -23,8 +26,11 @@ struct PNGChunks {
         var at = 8
         while at + 12 <= bytes.count {
             let length = Int(readUInt32(bytes, at))
-            guard length <= bytes.count - at - 12 else { break }
             let type = String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self)
+            guard length <= bytes.count - at - 12 else {
+                result.overlong = (at, type, length)
+                break
+            }
             let body = Array(bytes[(at + 8)..<(at + 8 + length)])
             let stored = readUInt32(bytes, at + 8 + length)
             at += 12 + length

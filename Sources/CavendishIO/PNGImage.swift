@@ -54,6 +54,9 @@ public struct PNGImage: Sendable, Equatable {
     /// Decodes PNG bytes; `path` names the source in error messages.
     public init(pngData data: Data, path: String = "(PNG data)") throws {
         let chunks = PNGChunks.scan(data)
+        if let (offset, type, length) = chunks?.overlong {
+            throw IOError(path: path, "is a damaged PNG: its \(type) chunk at byte \(offset) declares \(length) bytes, more than the file holds; refused before decoding")
+        }
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         let begun = data.withUnsafeBytes { bytes in

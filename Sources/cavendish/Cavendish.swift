@@ -16,7 +16,7 @@ struct Cavendish: ParsableCommand {
         Each subcommand has its own --help.
         """,
         version: CavendishVersion.string,
-        subcommands: [GenerateCommand.self, SweepCommand.self, EvaluateCommand.self, ServeCommand.self, BenchCommand.self, KernelsCommand.self, SimulateCommand.self, LibraryCommand.self, FuzzTargetCommand.self, ProbeWeightsCommand.self]
+        subcommands: [GenerateCommand.self, SweepCommand.self, EvaluateCommand.self, ServeCommand.self, BenchCommand.self, KernelsCommand.self, SimulateCommand.self, LibraryCommand.self, ProvenanceCommand.self, FuzzTargetCommand.self, ProbeWeightsCommand.self]
     )
 }
 

@@ -1,3 +1,4 @@
+import CavendishPipeline
 import Foundation
 
 /// What `generate --json` prints for each image, one JSON line per image, and what `serve` and the
@@ -34,6 +35,8 @@ struct GenerationRecord: Codable, Sendable {
     var layout: [LayoutBox]
     /// Library photos read for this image (empty without `--library`).
     var libraryPhotosRead: [String]
+    /// The invisible watermark's payload in the pixels (`cavendish provenance check` reads it back).
+    var watermark: InvisibleWatermark.Payload
 }
 
 /// One person's reference photos in a record.

@@ -203,8 +203,13 @@ final class Generator {
             initDigest = digest
         }
         let started = Date()
-        let result: NBMiniPipeline.Result
+        var result: NBMiniPipeline.Result
         do { result = try pipeline.generate(request, progress: progress, preview: preview) } catch { throw CommandError("\(error)") }
+        // Every image carries its provenance in the pixels too; the id is the first 16 bits of the
+        // unmarked pixels' SHA-256, so the same seed and settings give the same id.
+        let watermark = InvisibleWatermark.Payload(generator: 1, modelVersion: preset == .v1 ? 1 : 2,
+                                                   imageId: Int(SHA256.digest(Data(result.pixels)).prefix(2).reduce(0) { $0 << 8 | Int($1) }))
+        result.pixels = InvisibleWatermark.embed(result.pixels, width: result.width, height: result.height, payload: watermark)
         let load = pendingLoadSeconds
         pendingLoadSeconds = 0
         let s = result.stageSeconds, digest = { self.pipeline.weightDigests[$0] ?? "" }
@@ -218,7 +223,7 @@ final class Generator {
             secondsText: s["text"] ?? 0, secondsReferences: s["references"] ?? 0, secondsDenoise: s["denoise"] ?? 0,
             secondsDecode: s["decode"] ?? 0, references: bound.records,
             layout: result.layout.map { LayoutBox(placeholder: "p\($0.placeholder)", x0: $0.box[0], y0: $0.box[1], x1: $0.box[2], y1: $0.box[3]) },
-            libraryPhotosRead: bound.libraryPhotosRead)
+            libraryPhotosRead: bound.libraryPhotosRead, watermark: watermark)
         return (result, record)
     }
 
@@ -236,6 +241,8 @@ final class Generator {
             "Guidance": String(record.guidance), "Ref-Scale": String(record.refScale),
             "Sampler": record.sampler, "Schedule": record.schedule,
             "AI-Generated": "true; digital source type trainedAlgorithmicMedia (IPTC)",
+            "Watermark": "invisible spread spectrum: generator \(record.watermark.generator), model version \(record.watermark.modelVersion), "
+                + "image id \(String(format: "%04x", record.watermark.imageId)) (cavendish provenance check)",
         ]
         if !record.references.isEmpty {
             chunks["References-SHA256"] = record.references.map { "\($0.placeholder)=\($0.sha256.joined(separator: ","))" }.joined(separator: ";")

@@ -18,18 +18,19 @@ struct IsolatedCaseRunner {
     /// Seconds one file may take.
     let timeout: Double
 
-    /// Results in the order of `files`; `progress` is told after each file.
-    func run(_ files: [String], progress: (Int, String) -> Void) -> [CaseResult] {
+    /// Results in the order of `files`; `progress` is told after each file (files done, the file's
+    /// index, its result).
+    func run(_ files: [String], progress: (Int, Int, CaseResult) -> Void) -> [CaseResult] {
         var results: [CaseResult?] = Array(repeating: nil, count: files.count)
         var next = 0
         while next < files.count {
             let outcome = runChild(files, from: next) { i, result in
                 results[i] = result
-                progress(i + 1, (files[i] as NSString).lastPathComponent)
+                progress(i + 1, i, result)
             }
             if let (i, message) = outcome.blame, i < files.count {
                 results[i] = CaseResult(file: files[i], op: "", status: .error, maxAbsErr: 0, maxRelErr: 0, message: message)
-                progress(i + 1, (files[i] as NSString).lastPathComponent)
+                progress(i + 1, i, results[i]!)
             }
             next = max(next + 1, outcome.resumeAt)
         }

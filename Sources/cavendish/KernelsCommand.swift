@@ -74,7 +74,9 @@ struct KernelsCommand: ParsableCommand {
             var results: [CaseResult] = []
             if isolate {
                 let arguments = ["kernels", "check", "--child", "--backend", backend] + (hw.map { ["--hw", $0] } ?? [])
-                results = IsolatedCaseRunner(childArguments: arguments, timeout: timeout).run(files) { bar.update($0, detail: $1) }
+                results = IsolatedCaseRunner(childArguments: arguments, timeout: timeout).run(files) { done, i, _ in
+                    bar.update(done, detail: (files[i] as NSString).lastPathComponent)
+                }
             } else {
                 for (i, file) in files.enumerated() {
                     bar.update(i, detail: (file as NSString).lastPathComponent)

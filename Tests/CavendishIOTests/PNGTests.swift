@@ -74,6 +74,13 @@ import Testing
         expectIOError(path: hdf5, ["not a readable PNG"]) { _ = try PNGImage(contentsOf: hdf5) }
     }
 
+    /// A 228-byte mutant (found by scripts/fuzz.py) whose tEXt chunk declares 1.9 GB: libpng allocated
+    /// the declared length before noticing, so it is refused before libpng sees it.
+    @Test func aChunkLongerThanTheFileIsRefusedBeforeDecoding() {
+        let path = Fixture.path("overlong-text-chunk.png")
+        expectIOError(path: path, ["tEXt chunk at byte 68 declares 1951689076 bytes"]) { _ = try PNGImage(contentsOf: path) }
+    }
+
     @Test func truncated() throws {
         let scratch = try ScratchFolder()
         let bytes = try Fixture.bytes("rgb.png")
