@@ -261,7 +261,7 @@ final class Generator {
     /// The weights folder: the option or $CAVENDISH_WEIGHTS (which must hold a manifest), else ./Weights or
     /// the checkout the binary was built in.
     static func weightsFolder(_ option: String?) throws -> String {
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        let exe = ChildProcess.executable
         let fallbacks = [FileManager.default.currentDirectoryPath + "/Weights",
                          exe.deletingLastPathComponent().appendingPathComponent("../../../Weights").standardizedFileURL.path]
         let folder: String

@@ -42,14 +42,9 @@ struct IsolatedCaseRunner {
     private struct Outcome { var resumeAt: Int; var blame: (Int, String)? }
 
     private func runChild(_ files: [String], from start: Int, record: (Int, CaseResult) -> Void) -> Outcome {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = childArguments + ["--first-index", String(start)] + Array(files[start...])
+        let process = ChildProcess.make(childArguments + ["--first-index", String(start)] + Array(files[start...]),
+                                        environment: ChildProcess.crashQuiet)
         let out = Pipe(), err = Pipe()
-        // Swift's backtracer would take seconds per crash and bury the child's last words.
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
         process.standardOutput = out
         process.standardError = err
         do { try process.run() } catch {

@@ -166,12 +166,8 @@ struct SweepCommand: ParsableCommand {
 
     /// Starts this command once more with `extra` arguments (and `progress` shown) on `threads` threads.
     func startChild(_ extra: [String], threads: Int, progress: String) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path)
-        p.arguments = ["sweep", spec, "--out", out, "--progress", progress] + extra + (weights.map { ["--weights", $0] } ?? [])
-        var env = ProcessInfo.processInfo.environment
-        env["CAVENDISH_THREADS"] = String(threads)
-        p.environment = env
+        let p = ChildProcess.make(["sweep", spec, "--out", out, "--progress", progress] + extra + (weights.map { ["--weights", $0] } ?? []),
+                                  environment: ["CAVENDISH_THREADS": String(threads)])
         try p.run()
         return p
     }

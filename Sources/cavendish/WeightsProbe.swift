@@ -45,12 +45,7 @@ enum WeightsProbe {
     /// the first that did not (nil when all parsed, or when no child could be started: the in-process
     /// SHA-256 check still holds then).
     static func probe(_ files: [String], timeout: Double = WeightsProbe.timeout) -> (parsed: [String], failure: String?) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        process.arguments = ["probe-weights"] + files
-        var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
-        process.environment = environment
+        let process = ChildProcess.make(["probe-weights"] + files, environment: ChildProcess.crashQuiet)
         let output = Pipe()
         process.standardOutput = output
         process.standardError = FileHandle.nullDevice
