@@ -7,8 +7,10 @@ sidecars, XMP packets, labels.json and chip JSON. The seeds are Tests/Fixtures/f
 generator (bit flips, interesting integers, deleted, repeated and spliced chunks, truncation), fed in
 batches to one child process, and watched: a child that dies (a signal) or stops answering (`--timeout`
 per input) is a finding, saved with the input under `--findings`. A loader that throws is the expected
-outcome for most mutants. Children run with SWIFT_BACKTRACE off and an address-space limit
-(`--memory-gb`), so an input that asks for gigabytes is a finding instead of a machine brought down.
+outcome for most mutants. Children run with SWIFT_BACKTRACE off, and their resident memory is watched
+(`--memory-gb`, polled every 0.2 s): an input that makes them hold gigabytes is a finding ("memory")
+instead of a machine brought down. (Resident, not address space: libde265 and the Swift runtime
+reserve large address ranges they never touch, which an address-space limit turns into crashes.)
 
     python3 scripts/fuzz.py --executions 200                      # every target briefly (the test command)
     python3 scripts/fuzz.py --seconds 1800 --targets png,jpeg     # a long run of two targets
@@ -27,7 +29,6 @@ import json
 import os
 import platform
 import random
-import resource
 import select
 import shutil
 import signal
@@ -128,18 +129,24 @@ def mutate(rng: random.Random, data: bytes, others: list[bytes]) -> bytes:
     return bytes(b)
 
 
-def limit_memory(gigabytes: float):
-    def apply():
-        limit = int(gigabytes * (1 << 30))
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    return apply
+def resident_bytes(pid: int) -> int:
+    """Resident memory of `pid` and its children (the isolated runners' grandchildren), from /proc."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmRSS:"))
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            for child in f.read().split():
+                total += resident_bytes(int(child))
+    except (OSError, StopIteration, ValueError):
+        pass
+    return total
 
 
 def run_batch(binary, target, paths, timeout, memory_gb):
     """Feeds `paths` to one child; returns (done, finding kind or None, index of the culprit, peak RSS KB)."""
     env = dict(os.environ, SWIFT_BACKTRACE="enable=no", OPENBLAS_NUM_THREADS="1")
-    p = subprocess.Popen([binary, "fuzz-target", target, *paths], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                         preexec_fn=limit_memory(memory_gb), env=env)
+    p = subprocess.Popen([binary, "fuzz-target", target, *paths], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
     done, buffer, finding = 0, b"", None
     last = time.monotonic()
     fd = p.stdout.fileno()
@@ -159,6 +166,10 @@ def run_batch(binary, target, paths, timeout, memory_gb):
             p.kill()
             finding = "hang"
             break
+        if resident_bytes(p.pid) > memory_gb * (1 << 30):
+            p.kill()
+            finding = "memory"
+            break
     _, status, usage = os.wait4(p.pid, 0)
     if finding is None and done < len(paths):
         finding = "crash" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
@@ -171,7 +182,7 @@ def fuzz_target(binary, target, args, rng, scratch):
     seeds_dir = os.path.join(SEEDS, target)
     seeds = [open(os.path.join(seeds_dir, f), "rb").read() for f in sorted(os.listdir(seeds_dir))]
     suffix = os.path.splitext(sorted(os.listdir(seeds_dir))[0])[1]
-    stats = {"executions": 0, "crashes": 0, "hangs": 0, "peak_rss_mb": 0.0, "findings": []}
+    stats = {"executions": 0, "crashes": 0, "hangs": 0, "memory_bombs": 0, "peak_rss_mb": 0.0, "findings": []}
     start = time.monotonic()
     batch_index = 0
     while True:
@@ -193,7 +204,7 @@ def fuzz_target(binary, target, args, rng, scratch):
         stats["executions"] += done + (1 if finding else 0)
         stats["peak_rss_mb"] = max(stats["peak_rss_mb"], rss / 1024)
         if finding:
-            stats["hangs" if finding == "hang" else "crashes"] += 1
+            stats[{"hang": "hangs", "memory": "memory_bombs"}.get(finding, "crashes")] += 1
             data = open(paths[culprit], "rb").read()
             os.makedirs(os.path.join(args.findings, target), exist_ok=True)
             saved = os.path.join(args.findings, target, f"{finding.split()[0]}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}")
@@ -224,7 +235,7 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=1, help="targets fuzzed at once (each is one process at a time)")
     ap.add_argument("--batch", type=int, default=100, help="inputs per child process")
     ap.add_argument("--timeout", type=float, default=10, help="seconds one input may take before it is a hang")
-    ap.add_argument("--memory-gb", type=float, default=4, help="address-space limit of each child")
+    ap.add_argument("--memory-gb", type=float, default=4, help="resident memory (the child and its children) past which an input is a memory bomb")
     ap.add_argument("--findings", default=os.path.join(ROOT, "fuzz-findings"), help="where crashing and hanging inputs are saved")
     ap.add_argument("--report", help="write the JSON report here (atomically)")
     ap.add_argument("--make-seeds", action="store_true", help="write the seed corpora from the fixtures, then stop")
@@ -252,7 +263,7 @@ def main() -> int:
             stats = futures[target].result()
             report["targets"][target] = stats
             print(f"fuzz {target:12s} {stats['executions']:7d} executions {stats['executions_per_second']:8.1f}/s "
-                  f"{stats['crashes']} crashes {stats['hangs']} hangs peak {stats['peak_rss_mb']:.0f} MB", flush=True)
+                  f"{stats['crashes']} crashes {stats['hangs']} hangs {stats['memory_bombs']} memory bombs peak {stats['peak_rss_mb']:.0f} MB", flush=True)
     if args.report:
         os.makedirs(os.path.dirname(os.path.abspath(args.report)), exist_ok=True)
         tmp = args.report + ".tmp"
@@ -260,7 +271,7 @@ def main() -> int:
             json.dump(report, f, indent=1)
             f.write("\n")
         os.replace(tmp, args.report)
-    findings = sum(t["crashes"] + t["hangs"] for t in report["targets"].values())
+    findings = sum(t["crashes"] + t["hangs"] + t["memory_bombs"] for t in report["targets"].values())
     return 1 if findings else 0
 
 

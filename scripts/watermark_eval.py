@@ -8,7 +8,7 @@
    renders of held-out scenes (the training world's generator, seeded) and the demo library's photos.
 
 Writes one JSON report (atomically) with the detection rate and payload accuracy per attack, the false
-positive count and rate, the score distribution of the unmarked images, the mean PSNR of the mark, and
+positive count and rate, the score distribution of the unmarked images, and
 the commit and weights it ran on.
 
     python3 scripts/watermark_eval.py --binary .build/release/cavendish --out notebooks-exports/watermark-eval.json
@@ -83,7 +83,6 @@ def main() -> int:
                 expected[r["out"]] = r["watermark"]
                 marked.append(r["out"])
         attacked = {}
-        psnr = []
         for path in marked:
             im = Image.open(path).convert("RGB")
             for name, att in attacks(im):
