@@ -97,7 +97,8 @@ def main() -> int:
                      and results[p]["model_version"] == e["model_version"]]
             per[name] = {"images": len(items), "detected": len(detected), "payload_correct": len(right),
                          "detection_rate": round(len(detected) / len(items), 4),
-                         "min_score": round(min(results[p]["score"] for p, _ in items), 2)}
+                         "min_score": round(min(results[p]["score"] for p, _ in items), 2),
+                         "min_evidence": round(min(results[p]["bit_evidence"] for p, _ in items), 2)}
         report["marked_images"] = len(marked)
         report["attacks"] = per
         unmarked = []
@@ -109,12 +110,15 @@ def main() -> int:
         photos = sorted(glob.glob(os.path.join(ROOT, "Weights", "demo-library", "**", "*.[jJ][pP][gG]"), recursive=True))
         null = check(a.binary, unmarked + photos)
         scores = np.array([r["score"] for r in null])
+        evidence = np.array([r["bit_evidence"] for r in null])
         positives = [r["file"] for r in null if r["watermark_detected"]]
         report["unmarked"] = {"world_renders": len(unmarked), "photos": len(photos), "false_positives": len(positives),
                               "false_positive_rate": len(positives) / len(null), "score_max": round(float(scores.max()), 2),
                               "score_p99": round(float(np.percentile(scores, 99)), 2), "score_mean": round(float(scores.mean()), 2),
-                              "score_std": round(float(scores.std()), 2)}
+                              "score_std": round(float(scores.std()), 2),
+                              "evidence_max": round(float(evidence.max()), 2), "evidence_p99": round(float(np.percentile(evidence, 99)), 2)}
         report["threshold"] = null[0]["threshold"] if null else None
+        report["evidence_threshold"] = null[0]["evidence_threshold"] if null else None
     text = json.dumps(report, indent=1, sort_keys=True) + "\n"
     if a.out:
         tmp_out = a.out + ".tmp"

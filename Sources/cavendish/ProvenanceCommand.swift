@@ -37,7 +37,7 @@ struct ProvenanceCommand: ParsableCommand {
             let file: String
             let watermarkDetected: Bool
             let generator: String?, modelVersion: Int?, imageId: String?
-            let score: Double, threshold: Double, confidence: Double
+            let score: Double, threshold: Double, bitEvidence: Double, evidenceThreshold: Double, confidence: Double
             let offset: [Int]
             let error: String?
         }
@@ -51,27 +51,31 @@ struct ProvenanceCommand: ParsableCommand {
                 case .none:
                     failed = true
                     result = Result(file: file, watermarkDetected: false, generator: nil, modelVersion: nil, imageId: nil,
-                                    score: 0, threshold: InvisibleWatermark.threshold, confidence: 0, offset: [0, 0], error: "cannot be read")
+                                    score: 0, threshold: InvisibleWatermark.threshold, bitEvidence: 0, evidenceThreshold: InvisibleWatermark.evidenceThreshold,
+                                    confidence: 0, offset: [0, 0], error: "cannot be read")
                 case .failure(let failure)?:
                     failed = true
                     result = Result(file: file, watermarkDetected: false, generator: nil, modelVersion: nil, imageId: nil,
-                                    score: 0, threshold: InvisibleWatermark.threshold, confidence: 0, offset: [0, 0], error: failure.reason)
+                                    score: 0, threshold: InvisibleWatermark.threshold, bitEvidence: 0, evidenceThreshold: InvisibleWatermark.evidenceThreshold,
+                                    confidence: 0, offset: [0, 0], error: failure.reason)
                 case .success(let image)?:
                     let d = InvisibleWatermark.detect(image.pixels, width: image.width, height: image.height)
                     result = Result(file: file, watermarkDetected: d.watermarkDetected,
                                     generator: d.payload.map { $0.generator == 1 ? "cavendish" : "unknown (\($0.generator))" },
                                     modelVersion: d.payload?.modelVersion, imageId: d.payload.map { String(format: "%04x", $0.imageId) },
-                                    score: d.score, threshold: d.threshold, confidence: d.confidence, offset: d.offset, error: nil)
+                                    score: d.score, threshold: d.threshold, bitEvidence: d.bitEvidence, evidenceThreshold: d.evidenceThreshold,
+                                    confidence: d.confidence, offset: d.offset, error: nil)
                 }
                 if json {
                     try JSONOutput.print(result)
                 } else if let error = result.error {
                     print("\(file): \(error)")
                 } else if result.watermarkDetected {
-                    print(String(format: "%@: watermark of %@, NB-mini v%d, image id %@ (score %.1f, threshold %.0f, confidence %.6f)", file,
-                                 result.generator ?? "?", result.modelVersion ?? 0, result.imageId ?? "?", result.score, result.threshold, result.confidence))
+                    print(String(format: "%@: watermark of %@, NB-mini v%d, image id %@ (score %.1f, evidence %.1f, confidence %.6f)", file,
+                                 result.generator ?? "?", result.modelVersion ?? 0, result.imageId ?? "?", result.score, result.bitEvidence, result.confidence))
                 } else {
-                    print(String(format: "%@: no watermark (score %.1f, threshold %.0f)", file, result.score, result.threshold))
+                    print(String(format: "%@: no watermark (score %.1f of %.0f needed, evidence %.1f of %.0f)", file, result.score, result.threshold,
+                                 result.bitEvidence, result.evidenceThreshold))
                 }
             }
             if failed { throw ExitCode(1) }
