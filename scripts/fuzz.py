@@ -146,7 +146,16 @@ def resident_bytes(pid: int) -> int:
 def run_batch(binary, target, paths, timeout, memory_gb):
     """Feeds `paths` to one child; returns (done, finding kind or None, index of the culprit, peak RSS KB)."""
     env = dict(os.environ, SWIFT_BACKTRACE="enable=no", OPENBLAS_NUM_THREADS="1")
-    p = subprocess.Popen([binary, "fuzz-target", target, *paths], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    # A session of its own, so that a kill takes the child's children too (an isolated case's child
+    # stuck in libhdf5 outlived its killed parent and held a core for an hour).
+    p = subprocess.Popen([binary, "fuzz-target", target, *paths], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
+                         start_new_session=True)
+
+    def kill():
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     done, buffer, finding = 0, b"", None
     last = time.monotonic()
     fd = p.stdout.fileno()
@@ -163,14 +172,15 @@ def run_batch(binary, target, paths, timeout, memory_gb):
                     done = int(line.split(b"\t")[1]) + 1
                     last = time.monotonic()
         elif time.monotonic() - last > timeout:
-            p.kill()
+            kill()
             finding = "hang"
             break
         if resident_bytes(p.pid) > memory_gb * (1 << 30):
-            p.kill()
+            kill()
             finding = "memory"
             break
     _, status, usage = os.wait4(p.pid, 0)
+    kill()   # whatever of the session is left
     if finding is None and done < len(paths):
         finding = "crash" if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}"
     if finding == "crash" and os.WIFSIGNALED(status):

@@ -18,3 +18,19 @@ enum ChildProcess {
     /// seconds per crash and bury the child's last words.
     static let crashQuiet = ["SWIFT_BACKTRACE": "enable=no"]
 }
+
+extension ChildProcess {
+    /// Called by a child at its start: ends it when its parent goes away. A child stuck inside a library
+    /// (libhdf5 looping on a damaged file) cannot notice by itself, and one whose parent was killed
+    /// kept a core busy for an hour; a watcher thread checks the parent every second.
+    static func exitWithParent() {
+        let parent = getppid()
+        let watcher = Thread {
+            while true {
+                sleep(1)
+                if getppid() != parent { _exit(3) }
+            }
+        }
+        watcher.start()
+    }
+}

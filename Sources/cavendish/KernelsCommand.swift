@@ -96,6 +96,7 @@ struct KernelsCommand: ParsableCommand {
         /// The child's side of `IsolatedCaseRunner`: each file in turn, announced before each phase so that
         /// the parent can say where a crash or a hang happened.
         func runChild(_ runner: ConformanceRunner) {
+            ChildProcess.exitWithParent()
             let encoder = JSONEncoder()
             func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
             for (k, file) in paths.enumerated() {

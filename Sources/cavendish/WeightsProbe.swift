@@ -74,6 +74,7 @@ struct ProbeWeightsCommand: ParsableCommand {
     @Argument var files: [String] = []
 
     func run() throws {
+        ChildProcess.exitWithParent()
         for file in files {
             do {
                 try FuzzTargetCommand.loadWeights(file)
