@@ -14,15 +14,18 @@ public enum InterleavedRounds {
     }
 
     /// Seconds per round for each contender (`warmup` untimed rounds first). Rounds continue until
-    /// `minRounds` are done and `budget` seconds have passed, or `maxRounds`.
+    /// `minRounds` are done and `budget` seconds have passed, or `maxRounds`. `pause` seconds of idleness
+    /// before each measurement let the previous contender's spinning worker threads (OpenMP's 200 ms
+    /// block time, OpenBLAS's, ONNX Runtime's) go to sleep, so that no contender runs against another's.
     public static func run(_ contenders: [Contender], warmup: Int = 1, minRounds: Int = 7, maxRounds: Int = 200,
-                           budget: Double = 0) throws -> [String: [Double]] {
+                           budget: Double = 0, pause: Double = 0) throws -> [String: [Double]] {
         var samples: [String: [Double]] = Dictionary(uniqueKeysWithValues: contenders.map { ($0.name, []) })
         let start = Stopwatch.now()
         var round = 0
         while round < warmup + minRounds || (Stopwatch.now() - start < budget && round < warmup + maxRounds) {
             let shift = round % contenders.count
             for c in contenders[shift...] + contenders[..<shift] {
+                if pause > 0 { usleep(UInt32(pause * 1e6)) }
                 let s = try c.measure()
                 if round >= warmup { samples[c.name]!.append(s) }
             }

@@ -21,7 +21,8 @@ struct BenchCommand: ParsableCommand {
             per round, the order rotated), the per-stage breakdown, peak resident memory and the v1/v2 speedup; then one \
             denoiser evaluation and one VAE decode timed here and by scripts/bench_peers.py --serve (PyTorch eager and \
             ONNX Runtime on the same exported weights, the same thread count and the same OpenBLAS environment), the \
-            three contenders alternating call by call in --rounds rounds. Every comparison is the median of the \
+            three contenders alternating call by call in --rounds rounds, each call after 0.25 s of idleness (the peers \
+            run with --no-spin) so that no contender's spinning threads run into the next one's call. Every comparison is the median of the \
             per-round ratios (ours / theirs; below 1 is faster) with its quartiles; one whose interquartile spread \
             exceeds 20% of the median is marked as too wide to conclude. The JSON keeps every round's ratio and the \
             environment variables that change speed.
@@ -37,6 +38,10 @@ struct BenchCommand: ParsableCommand {
         @Flag(help: "Skip the PyTorch / ONNX Runtime comparison.") var noPeers = false
         @Flag(help: "Print one JSON object.") var json = false
         @Option(help: "Weights folder (as for generate).") var weights: String?
+
+        /// Idle seconds before each timed call: longer than OpenMP's 200 ms spin-wait, so that every
+        /// contender starts on quiet cores.
+        static let pause = 0.25
 
         static let prompts = [
             "A photo of <p1> at the beach holding a sign that says \"HELLO\".",
@@ -67,7 +72,7 @@ struct BenchCommand: ParsableCommand {
                     for (k, v) in r.stageSeconds { stageSums[preset.rawValue, default: [:]][k, default: 0] += v }
                     return seconds
                 }
-            }, warmup: 1, minRounds: images)
+            }, warmup: 1, minRounds: images, pause: Self.pause)
             for (preset, seconds) in imageSeconds {
                 let calls = Double(imageIndex[preset] ?? 1)
                 var row = (stageSums[preset] ?? [:]).mapValues { $0 / calls }
@@ -121,7 +126,7 @@ struct BenchCommand: ParsableCommand {
                 if let server {
                     for peer in PeerServer.contenders { contenders.append(.init(peer) { try server.seconds(peer, call.model) }) }
                 }
-                let samples = try InterleavedRounds.run(contenders, warmup: 2, minRounds: rounds_)
+                let samples = try InterleavedRounds.run(contenders, warmup: 2, minRounds: rounds_, pause: Self.pause)
                 let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] * 1000 }
                 ours[call.key] = median(samples["ours"]!)
                 for peer in PeerServer.contenders where samples[peer] != nil {
@@ -220,7 +225,8 @@ final class PeerServer {
             throw CommandError("\(script) not found; run from the repository root or pass --no-peers")
         }
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, "--threads", String(threads), "--serve"]
+        // --no-spin: the peers' idle workers sleep, as ours do after the pause, instead of spinning into our calls.
+        process.arguments = ["python3", script, "--threads", String(threads), "--serve", "--no-spin"]
         process.standardInput = input
         process.standardOutput = output
         try process.run()
