@@ -26,8 +26,8 @@ public struct MachineInfo: Codable, Sendable {
         case cpu, cores, threads
         case speedEnvironment = "speed_environment"
         case openblasCore = "openblas_core"
-        case openblasCoretypeEnv = "OPENBLAS_CORETYPE"
-        case openblasL2SizeEnv = "OPENBLAS_L2_SIZE"
+        case openblasCoretypeEnv = "openblasCoretypeEnv"
+        case openblasL2SizeEnv = "openblasL2SizeEnv"
     }
 
     /// Reads the current machine.
