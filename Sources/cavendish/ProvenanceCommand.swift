@@ -27,7 +27,7 @@ struct ProvenanceCommand: ParsableCommand {
             Examples:
               cavendish generate --prompt "a watercolour of a fox" --out fox.png
               cavendish provenance check fox.png
-              cavendish provenance check fox.png Weights/demo-library/Camera/IMG_0002.jpg --json
+              cavendish provenance check fox.png Weights/demo-library/Camera/2024/DSC_1007.JPG --json
             """
         )
         @Argument(help: "Image files (PNG, JPEG or HEIC).") var images: [String]
