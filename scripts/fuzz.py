@@ -9,7 +9,7 @@ batches to one child process, and watched: a child that dies (a signal) or stops
 per input) is a finding, saved with the input under `--findings`. A loader that throws is the expected
 outcome for most mutants. Children run with SWIFT_BACKTRACE off, and their resident memory is watched
 (`--memory-gb`, polled every 0.2 s): an input that makes them hold gigabytes is a finding ("memory")
-instead of a machine brought down. (Resident, not address space: libde265 and the Swift runtime
+instead of a machine brought down. (Resident, not address space: thread stacks and the Swift runtime
 reserve large address ranges they never touch, which an address-space limit turns into crashes.)
 
     python3 scripts/fuzz.py --executions 200                      # every target briefly (the test command)

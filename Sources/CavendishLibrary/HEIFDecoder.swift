@@ -53,10 +53,6 @@ enum HEIFDecoder {
     private static func withPrimaryImage<T>(_ data: Data, _ body: (OpaquePointer) -> Result<T, DecodeFailure>) -> Result<T, DecodeFailure> {
         guard let context = heif_context_alloc() else { return .failure(DecodeFailure("libheif could not start")) }
         defer { heif_context_free(context) }
-        // Tiles on this thread: libheif otherwise starts a thread per tile, and a damaged file that
-        // declares a large grid made it start threads until creating one failed and std::terminate
-        // ended the process (found by scripts/fuzz.py under a 4 GB address-space limit).
-        heif_context_set_max_decoding_threads(context, 0)
         return data.withUnsafeBytes { raw -> Result<T, DecodeFailure> in
             guard let base = raw.baseAddress, raw.count > 0 else { return .failure(DecodeFailure("the file is empty")) }
             let read = heif_context_read_from_memory_without_copy(context, base, raw.count, nil)
