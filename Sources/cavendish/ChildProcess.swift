@@ -2,8 +2,19 @@ import Foundation
 
 /// This binary run again as a child process (sweep workers, isolated kernel cases, the weights probe).
 enum ChildProcess {
-    /// The running executable, links resolved.
-    static var executable: URL { URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath() }
+    /// The running executable, links resolved. `/proc/self/exe` where there is one: `argv[0]` is only
+    /// `cavendish` when the shell found the binary on the PATH, which named a file in the current folder.
+    static var executable: URL {
+        if FileManager.default.fileExists(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        }
+        let name = CommandLine.arguments[0]
+        if !name.contains("/"), let found = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+            .map({ "\($0)/\(name)" }).first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            return URL(fileURLWithPath: found).resolvingSymlinksInPath()
+        }
+        return URL(fileURLWithPath: name).resolvingSymlinksInPath()
+    }
 
     /// A child running `arguments`, with this process's environment plus `environment`. Not started.
     static func make(_ arguments: [String], environment extra: [String: String] = [:]) -> Process {
