@@ -40,6 +40,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // ECDSA P-256 for signing C2PA manifests (BoringSSL underneath); nothing else uses it.
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
         // C libraries, found with pkg-config and installed from Debian's packages.
@@ -64,8 +66,10 @@ let package = Package(
         .target(name: "CavendishGraph", dependencies: ["CavendishCore", "CavendishOps"]),
         // Models described as graphs: published ones (SD 1.5, SDXL) and, later, NB-mini.
         .target(name: "CavendishModels", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO"]),
-        // Image generation: NB-mini's resident pipeline, samplers, reference photos, weight checks.
-        .target(name: "CavendishPipeline", dependencies: ["CavendishCore", "CavendishGraph", "CavendishIO", "CavendishModels"]),
+        // Image generation: NB-mini's resident pipeline, samplers, reference photos, weight checks, provenance.
+        .target(name: "CavendishPipeline", dependencies: [
+            "CavendishCore", "CavendishGraph", "CavendishIO", "CavendishModels", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         // The TPU-like tiled-execution simulator: chips, systolic timing, tiling, scheduling, traces.
         .target(name: "CavendishSimulator", dependencies: ["CavendishCore", "CavendishOps", "CavendishGraph", "CavendishCPU", "CavendishIO"]),
         // The user's photo library: consent, metadata formats, the index, reference selection, prompt resolution.

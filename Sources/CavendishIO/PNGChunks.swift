@@ -5,8 +5,9 @@ import Foundation
 /// libpng's simplified API neither reads nor writes text chunks, and the full API reports errors by
 /// longjmp, which must not cross Swift frames. Text chunks are simple enough (keyword, NUL, text,
 /// CRC) to handle here instead. Compressed text (`zTXt`, compressed `iTXt`) is skipped on reading.
-struct PNGChunks {
-    static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+public struct PNGChunks {
+    /// The 8 bytes every PNG starts with.
+    public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
 
     /// Text chunks with valid CRCs, keyword to text.
     var text: [String: String] = [:]
@@ -109,6 +110,35 @@ struct PNGChunks {
         var out = Data(bytes[0..<min(at, bytes.count)])
         out.append(chunks)
         out.append(contentsOf: bytes[min(at, bytes.count)...])
+        return out
+    }
+
+    /// The first chunk of this type with a valid CRC: its offset in the file, its whole length (length,
+    /// type, data and CRC) and its data; nil when there is none.
+    public static func chunk(ofType type: String, in png: Data) -> (offset: Int, length: Int, body: [UInt8])? {
+        let bytes = [UInt8](png)
+        guard bytes.count >= 8, Array(bytes[0..<8]) == signature else { return nil }
+        var at = 8
+        while at + 12 <= bytes.count {
+            let length = Int(readUInt32(bytes, at))
+            guard length <= bytes.count - at - 12 else { return nil }
+            if String(decoding: bytes[(at + 4)..<(at + 8)], as: UTF8.self) == type,
+               crc32(bytes[(at + 4)..<(at + 8 + length)]) == readUInt32(bytes, at + 8 + length) {
+                return (at, length + 12, Array(bytes[(at + 8)..<(at + 8 + length)]))
+            }
+            at += 12 + length
+        }
+        return nil
+    }
+
+    /// Returns `png` with one chunk inserted at byte `offset`, which must be a chunk boundary.
+    public static func inserting(chunk type: String, body: Data, at offset: Int, into png: Data) throws -> Data {
+        guard type.utf8.count == 4, offset >= 8, offset <= png.count, body.count < Int(Int32.max) else {
+            throw IOError(path: "(PNG data)", "cannot insert a \(type) chunk of \(body.count) bytes at byte \(offset)")
+        }
+        var out = Data(png.prefix(offset))
+        out.append(chunk(type, body))
+        out.append(png.suffix(from: png.startIndex + offset))
         return out
     }
 

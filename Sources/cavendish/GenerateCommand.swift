@@ -85,6 +85,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Weights folder (default: $CAVENDISH_WEIGHTS, ./Weights, or the one beside this checkout).") var weights: String?
     @Option(help: "A connected photo library: people the prompt names (me, my family, my dog, names, @name) get their references from it.")
     var library: String?
+    @OptionGroup(title: "C2PA signing") var c2pa: C2PAOptions
 
     /// One image of the run.
     struct Job {
@@ -106,7 +107,9 @@ struct GenerateCommand: ParsableCommand {
             throw CommandError("\(existing) exists; pass --force to replace it or choose another --out")
         }
         if let preview { try FileManager.default.createDirectory(atPath: preview, withIntermediateDirectories: true) }
+        let signer = try c2pa.signer()
         let generator = try Generator(weights: weights, presets: [try settings.checkedPreset()])
+        generator.signer = signer
         var sheet = ContactSheet()
         var bound: [Int: Generator.BoundPrompt] = [:]
         for (index, job) in jobs.enumerated() {
@@ -116,7 +119,7 @@ struct GenerateCommand: ParsableCommand {
             var bar = ProgressBar(total: steps,
                                   label: jobs.count == 1 ? "denoising" : "image \(index + 1)/\(jobs.count)", forced: progress == "bar")
             let stem = ((job.out as NSString).lastPathComponent as NSString).deletingPathExtension
-            let (result, record) = try generator.generate(
+            var (result, record) = try generator.generate(
                 bound[job.promptIndex]!, prompt: job.prompt, seed: job.seed, settings: job.settings, index: index, promptIndex: job.promptIndex,
                 out: job.out,
                 progress: { done, total in
@@ -132,9 +135,7 @@ struct GenerateCommand: ParsableCommand {
                         .write(to: (folder as NSString).appendingPathComponent("\(stem)-step\(String(format: "%03d", step)).png"), overwrite: true)
                 } })
             bar.finish()
-            let image = try PNGImage(width: result.width, height: result.height, channels: 3, pixels: result.pixels,
-                                     text: Generator.provenance(record, recordPrompt: recordPrompt))
-            try image.write(to: job.out, overwrite: force)
+            try generator.write(result, record: &record, to: job.out, overwrite: force, recordPrompt: recordPrompt)
             sheet.tiles.append(.init(pixels: result.pixels, label: jobs.count > 1 && Set(jobs.map(\.promptIndex)).count > 1 ? "#\(job.promptIndex) \(job.seed)" : "seed \(job.seed)"))
             if json {
                 try JSONOutput.print(record)

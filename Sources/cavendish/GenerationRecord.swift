@@ -37,6 +37,8 @@ struct GenerationRecord: Codable, Sendable {
     var libraryPhotosRead: [String]
     /// The invisible watermark's payload in the pixels (`cavendish provenance check` reads it back).
     var watermark: InvisibleWatermark.Payload
+    /// The label of the signed C2PA manifest embedded in the PNG (nil without signing credentials or without a PNG).
+    var c2paManifest: String?
 }
 
 /// One person's reference photos in a record.

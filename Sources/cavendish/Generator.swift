@@ -77,6 +77,8 @@ final class Generator {
     /// Seconds the weights took to load (reported with the first image only).
     private(set) var pendingLoadSeconds: Double
     private var libraries: [String: PhotoLibrary] = [:]
+    /// Credentials that sign a C2PA manifest into every PNG written (nil: none is written).
+    var signer: C2PASigner?
 
     /// Loads the weights for `presets` from the folder `weights` names (or the default one). The runtime
     /// switches (`fusedAttention`, `memoryPlan`, `residency`) change how the kernels run, not the images.
@@ -230,6 +232,21 @@ final class Generator {
     /// img2img's strength when none is given (diffusers' img2img default is 0.8; 0.75 keeps a little more
     /// of the layout of a 128-pixel image).
     static let defaultStrength = 0.75
+
+    /// Writes an image as PNG with its provenance chunks and, with a `signer`, a signed C2PA manifest,
+    /// whose label goes into the record.
+    func write(_ result: NBMiniPipeline.Result, record: inout GenerationRecord, to path: String, overwrite: Bool, recordPrompt: Bool) throws {
+        var png = try PNGImage(width: result.width, height: result.height, channels: 3, pixels: result.pixels,
+                               text: Self.provenance(record, recordPrompt: recordPrompt)).pngData()
+        if let signer {
+            let manifest = C2PAManifest(generatorName: "cavendish", generatorVersion: CavendishVersion.string, model: [
+                ("model", "NB-mini \(record.preset)"), ("denoiser_sha256", record.modelSha256),
+                ("vae_sha256", record.vaeSha256), ("reference_encoder_sha256", record.refencSha256),
+            ])
+            do { (png, record.c2paManifest) = try manifest.embed(into: png, signer: signer) } catch { throw CommandError("\(path): cannot sign: \(error)") }
+        }
+        try AtomicFile.write(png, to: path, overwrite: overwrite)
+    }
 
     /// The PNG text chunks of an image: its provenance (the prompts only when `recordPrompt`).
     static func provenance(_ record: GenerationRecord, recordPrompt: Bool) -> [String: String] {

@@ -32,6 +32,7 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Presets to load: v1, v2 or v1,v2.") var presets: String = "v1,v2"
     @Option(help: "Weights folder (default: $CAVENDISH_WEIGHTS, ./Weights, or the one beside this checkout).") var weights: String?
     @Flag(help: "Replace existing files named by a request's out.") var force = false
+    @OptionGroup(title: "C2PA signing") var c2pa: C2PAOptions
 
     /// One request line.
     struct Request: Decodable {
@@ -70,7 +71,9 @@ struct ServeCommand: ParsableCommand {
             guard let p = NBMiniPipeline.Preset(rawValue: String(name)) else { throw CommandError("--presets: \(name) is not v1 or v2") }
             return p
         }
+        let signer = try c2pa.signer()
         let generator = try Generator(weights: weights, presets: chosen)
+        generator.signer = signer
         try emit(Event(event: "ready", schema: "generate/\(JSONOutput.version)", presets: chosen.map(\.rawValue)))
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase
@@ -115,12 +118,11 @@ struct ServeCommand: ParsableCommand {
             if !path.isEmpty && !force && FileManager.default.fileExists(atPath: path) {
                 throw CommandError("\(path) exists; start serve with --force to replace files")
             }
-            let (result, record) = try generator.generate(bound, prompt: request.prompt, seed: seed, settings: settings, index: index,
+            var (result, record) = try generator.generate(bound, prompt: request.prompt, seed: seed, settings: settings, index: index,
                                                           promptIndex: 0, out: path)
             index += 1
             if !path.isEmpty {
-                try PNGImage(width: result.width, height: result.height, channels: 3, pixels: result.pixels,
-                             text: Generator.provenance(record, recordPrompt: false)).write(to: path, overwrite: force)
+                try generator.write(result, record: &record, to: path, overwrite: force, recordPrompt: false)
             }
             try emit(Event(event: "image", id: request.id, record: record,
                            pixelsB64: request.returnPixels ?? true ? Data(result.pixels).base64EncodedString() : nil))

@@ -51,6 +51,7 @@ struct SweepCommand: ParsableCommand {
     @Option(help: .hidden) var threadsChild: String?
     @Option(help: "Progress on standard error: auto (a bar with the time left, on a terminal), bar, none.") var progress: String = "auto"
     @Option(help: "Weights folder (default: $CAVENDISH_WEIGHTS, ./Weights, or the one beside this checkout).") var weights: String?
+    @OptionGroup(title: "C2PA signing") var c2pa: C2PAOptions
 
     func run() throws {
         let spec = try SweepSpec.read(self.spec)
@@ -109,6 +110,7 @@ struct SweepCommand: ParsableCommand {
     /// Makes the rows not yet finished, one pipeline per runtime configuration.
     func make(_ rows: [SweepSpec.Row], spec: SweepSpec, worker: String) throws {
         let digests = try WeightsManifest(directory: try Generator.weightsFolder(weights)).digests
+        let signer = try c2pa.signer()
         let todo = rows.filter { row in
             Self.finished(row, folder: out, modelSha256: digests["nb-mini-\(row.values["preset"] ?? "v2").h5"]) == nil
         }
@@ -125,17 +127,16 @@ struct SweepCommand: ParsableCommand {
             let generator = try Generator(weights: weights, presets: presets, fusedAttention: first["fused_attention"] == "true",
                                           memoryPlan: first["memory_plan"] == "true",
                                           residency: first["weight_precision"] == "float16" ? .stored : .widened)
+            generator.signer = signer
             var bound: [Int: Generator.BoundPrompt] = [:]
             for row in group.value {
                 let settings = row.settings(spec)
                 if bound[row.promptIndex] == nil { bound[row.promptIndex] = try generator.bind(spec.prompts[row.promptIndex].text, settings) }
                 let image = "images/\(row.id).png"
-                let (result, record) = try generator.generate(bound[row.promptIndex]!, prompt: spec.prompts[row.promptIndex].text,
+                var (result, record) = try generator.generate(bound[row.promptIndex]!, prompt: spec.prompts[row.promptIndex].text,
                                                               seed: UInt64(row.values["seed"] ?? "0") ?? 0, settings: settings, index: row.number,
                                                               promptIndex: row.promptIndex, out: image)
-                try PNGImage(width: result.width, height: result.height, channels: 3, pixels: result.pixels,
-                             text: Generator.provenance(record, recordPrompt: true))
-                    .write(to: (out as NSString).appendingPathComponent(image), overwrite: true)
+                try generator.write(result, record: &record, to: (out as NSString).appendingPathComponent(image), overwrite: true, recordPrompt: true)
                 let sweepRecord = SweepRecord(
                     row: row.number, rowId: row.id, promptIndex: row.promptIndex, prompt: record.prompt,
                     people: record.references.map { "\($0.placeholder)=\($0.name)" }.joined(separator: ";"),
@@ -166,7 +167,7 @@ struct SweepCommand: ParsableCommand {
 
     /// Starts this command once more with `extra` arguments (and `progress` shown) on `threads` threads.
     func startChild(_ extra: [String], threads: Int, progress: String) throws -> Process {
-        let p = ChildProcess.make(["sweep", spec, "--out", out, "--progress", progress] + extra + (weights.map { ["--weights", $0] } ?? []),
+        let p = ChildProcess.make(["sweep", spec, "--out", out, "--progress", progress] + extra + (weights.map { ["--weights", $0] } ?? []) + c2pa.arguments,
                                   environment: ["CAVENDISH_THREADS": String(threads)])
         try p.run()
         return p
