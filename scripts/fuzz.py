@@ -2,7 +2,7 @@
 
 Each target is one loader behind `cavendish fuzz-target TARGET FILE...`: kernel case files (HDF5, parsed
 and run), NB-mini weight files (HDF5 with a config), safetensors, PNG, JPEG, HEIC, Google Takeout
-sidecars, XMP packets, labels.json and chip JSON. The seeds are Tests/Fixtures/fuzz-seeds/<target>/
+sidecars, XMP packets, labels.json, chip JSON and PNGs' C2PA manifests. The seeds are Tests/Fixtures/fuzz-seeds/<target>/
 (`--make-seeds` writes them from the committed fixtures). Mutants are made from the seeds with a seeded
 generator (bit flips, interesting integers, deleted, repeated and spliced chunks, truncation), fed in
 batches to one child process, and watched: a child that dies (a signal) or stops answering (`--timeout`
@@ -39,7 +39,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SEEDS = os.path.join(ROOT, "Tests", "Fixtures", "fuzz-seeds")
-TARGETS = ["hdf5-case", "weights", "safetensors", "png", "jpeg", "heic", "takeout", "xmp", "labels", "chip"]
+TARGETS = ["hdf5-case", "weights", "safetensors", "png", "jpeg", "heic", "takeout", "xmp", "labels", "chip", "c2pa"]
 INTERESTING = [0, 1, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF,
                0x7FFFFFFFFFFFFFFF, 0x8000000000000000, 0xFFFFFFFFFFFFFFFF, 40000, 1 << 30, 1 << 40]
 
@@ -55,6 +55,7 @@ def make_seeds() -> None:
         "png": [f"{fx}/io/gray.png", f"{fx}/io/rgb.png", f"{fx}/io/rgba.png"],
         "jpeg": [f"{fx}/library/cmyk.jpg", f"{fx}/library/embedded-xmp.jpg", f"{fx}/library/orientation/orient-6.jpg"],
         "heic": [f"{fx}/library/quadrants.heic"],
+        "c2pa": [f"{fx}/c2pa/signed-by-cavendish.png", f"{fx}/c2pa/signed-by-c2pa-rs.png"],
         "labels": [f"{demo}/Phone/labels.json"],
         "takeout": sorted(os.path.join(dp, f) for dp, _, fs in os.walk(f"{demo}/Takeout") for f in fs if f.endswith(".json"))[:2],
     }

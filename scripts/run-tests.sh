@@ -29,5 +29,7 @@ python3 scripts/check_examples.py --binary .build/release/cavendish
 # Ray cluster ($CAVENDISH_RAY, see .ci/run), the same sweep on Ray, whose table must match.
 python3 -c 'import PIL' 2>/dev/null || python3 -m pip install --quiet pillow || python3 -m pip install --quiet --break-system-packages pillow
 python3 scripts/check_sweep.py --binary .build/release/cavendish ${CAVENDISH_RAY:+--ray "$CAVENDISH_RAY"}
+# C2PA manifests checked by an independent implementation (c2pa-python, installed from PyPI if missing).
+python3 scripts/check_c2pa.py --binary .build/release/cavendish
 # Every executed notebook and benchmark JSON in notebooks-exports/ must have been made from the committed weights.
 python3 scripts/check_exports.py

@@ -182,7 +182,7 @@ public struct PNGChunks {
     }
 
     /// The CRC-32 PNG chunks carry (over type and data).
-    static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
+    public static func crc32<C: Collection>(_ bytes: C) -> UInt32 where C.Element == UInt8 {
         var c: UInt32 = 0xFFFF_FFFF
         for b in bytes { c = crcTable[Int((c ^ UInt32(b)) & 0xFF)] ^ (c >> 8) }
         return c ^ 0xFFFF_FFFF

@@ -2,6 +2,7 @@ import ArgumentParser
 import CavendishIO
 import CavendishLibrary
 import CavendishModels
+import CavendishPipeline
 import CavendishSimulator
 import Foundation
 
@@ -30,6 +31,8 @@ struct FuzzTargetCommand: ParsableCommand {
         "xmp": { path in _ = try XMPRegionParser.regions(in: String(decoding: try read(path), as: UTF8.self), path: path) },
         "labels": { path in _ = try LabelsFile(jsonData: try read(path), path: path) },
         "chip": { path in _ = try ChipSpec.load(path) },
+        // As `provenance check` reads a PNG's C2PA manifest.
+        "c2pa": { path in _ = try C2PAVerification.check(png: try read(path)) },
     ]
 
     @Argument(help: "The loader: hdf5-case, \(FuzzTargetCommand.targets.keys.sorted().joined(separator: ", ")).")

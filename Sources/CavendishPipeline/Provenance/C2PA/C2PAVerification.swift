@@ -54,14 +54,20 @@ public struct C2PAVerification: Encodable, Sendable {
         let fail = { (why: String) in C2PAManifest.Failure(description: "damaged C2PA manifest: \(why)") }
         let boxes: [JUMBFBox]
         do { boxes = try JUMBFBox.parse(ArraySlice(store.body)) } catch { throw fail("\(error)") }
-        guard let root = boxes.first, root.label == "c2pa", let active = root.children.last(where: { $0.type == "jumb" }),
+        guard let root = boxes.first, root.label == "c2pa", root.contentType == JUMBFBox.c2paType("c2pa"),
+              let active = root.children.last(where: { $0.type == "jumb" }), active.contentType == JUMBFBox.c2paType("c2ma"),
               let label = active.label else { throw fail("no manifest in the store") }
         guard let claimBox = active.child(labelled: "c2pa.claim.v2") ?? active.child(labelled: "c2pa.claim"),
-              let claimBytes = claimBox.content(ofType: "cbor"),
-              let signatureBytes = active.child(labelled: "c2pa.signature")?.content(ofType: "cbor") else { throw fail("no claim or no signature") }
+              claimBox.contentType == JUMBFBox.c2paType("c2cl"), let claimBytes = claimBox.content(ofType: "cbor"),
+              let signatureBox = active.child(labelled: "c2pa.signature"), signatureBox.contentType == JUMBFBox.c2paType("c2cs"),
+              let signatureBytes = signatureBox.content(ofType: "cbor") else { throw fail("no claim or no signature") }
         let claim: CBOR, cose: CBOR
         do { (claim, cose) = (try CBOR.decode(claimBytes), try CBOR.decode(signatureBytes)) } catch { throw fail("\(error)") }
         var problems: [String] = []
+        // The signature and assertions are found by label; the signed claim must name this very manifest.
+        if claim["signature"]?.string != "self#jumbf=/c2pa/\(label)/c2pa.signature" {
+            problems.append("the claim's signature reference does not name this manifest's signature")
+        }
 
         // The claim's signature.
         var signatureValid = false, signer: String?
@@ -83,7 +89,7 @@ public struct C2PAVerification: Encodable, Sendable {
         }
 
         // Every assertion the claim hashes.
-        let assertionStore = active.child(labelled: "c2pa.assertions")
+        let assertionStore = active.child(labelled: "c2pa.assertions").flatMap { $0.contentType == JUMBFBox.c2paType("c2as") ? $0 : nil }
         let references = ["created_assertions", "gathered_assertions", "assertions"].flatMap { claim[$0]?.items ?? [] }
         var assertionsMatch = !references.isEmpty
         var assertions: [String: CBOR] = [:]

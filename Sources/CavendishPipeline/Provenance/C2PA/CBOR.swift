@@ -159,7 +159,7 @@ public indirect enum CBOR: Equatable, Sendable {
                 switch info {
                 case 20: return .bool(false)
                 case 21: return .bool(true)
-                case 22, 23: return .null
+                case 22: return .null
                 case 27: return .double(Double(bitPattern: try argument(27)))
                 case 26: return .double(Double(Float(bitPattern: UInt32(try argument(26)))))
                 default: throw DecodingError(description: "unsupported CBOR simple value \(info)")
