@@ -8,6 +8,10 @@ case has the status `expected.json` gives, and every good case still passes.
 `cavendish generate --weights DIR`: a weights folder whose manifest matches a damaged VAE file
 (Tests/Fixtures/damaged-weights/vae-segfaults-libhdf5.h5) must end with an error naming the file, not a crash.
 
+HEIF files that make libheif 1.15 start threads until it aborts (Tests/Fixtures/damaged-heic, found by
+fuzzing), read by `cavendish provenance check` beside a good HEIC: each damaged file one error naming the
+crash, the good one still read.
+
     python3 scripts/check_isolation.py --binary .build/debug/cavendish
 """
 from __future__ import annotations
@@ -46,6 +50,29 @@ def check_damaged_weights(binary: str) -> list[str]:
     if run.returncode != 1 or "nb-mini-vae.h5" not in run.stderr or "separate process" not in run.stderr:
         return [f"generate on a damaged weights folder: exit {run.returncode}, stderr {run.stderr[-500:]!r}; expected exit 1 naming the file"]
     return []
+
+
+def check_damaged_heic(binary: str) -> list[str]:
+    """HEIF files that abort libheif, then a good one, in one command."""
+    folder = os.path.join(FIXTURES, "damaged-heic")
+    damaged = sorted(os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".heic"))
+    good = os.path.join(FIXTURES, "library", "quadrants.heic")
+    run = subprocess.run([binary, "provenance", "check", *damaged, good, "--json"], capture_output=True, text=True, timeout=300)
+    problems = []
+    try:
+        results = {r["file"]: r for r in map(json.loads, run.stdout.splitlines())}
+    except json.JSONDecodeError:
+        return [f"provenance check on damaged HEIC files: exit {run.returncode}, no JSON lines; stderr {run.stderr[-500:]!r}"]
+    if run.returncode != 1 or set(results) != set(damaged + [good]):
+        problems.append(f"provenance check on damaged HEIC files: exit {run.returncode} with {len(results)} results, expected 1 with {len(damaged) + 1}")
+    for path in damaged:
+        message = results.get(path, {}).get("error") or ""
+        print(f"  damaged {os.path.basename(path)}: {message}")
+        if "crashed with signal" not in message:
+            problems.append(f"{os.path.basename(path)}: {message!r}, expected the crash named")
+    if results.get(good, {}).get("error") is not None:
+        problems.append(f"quadrants.heic after the damaged files: {results[good]['error']!r}")
+    return problems
 
 
 def main() -> int:
@@ -87,6 +114,7 @@ def main() -> int:
     if seen != want:
         problems.append(f"results per folder {seen}, expected {want}")
     problems += check_damaged_weights(args.binary)
+    problems += check_damaged_heic(args.binary)
     for p in problems:
         print(f"check_isolation: {p}", file=sys.stderr)
     print(f"check_isolation: {report['cases']} cases, {len(problems)} problems")

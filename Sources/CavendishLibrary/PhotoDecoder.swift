@@ -34,7 +34,7 @@ public enum PhotoFormat: String, Codable, Sendable, CaseIterable {
 }
 
 /// A photo's size, orientation and embedded metadata, read from its header without decoding pixels.
-public struct PhotoProbe: Sendable, Equatable {
+public struct PhotoProbe: Sendable, Equatable, Codable {
     /// The format found in the bytes.
     public var format: PhotoFormat
     /// Displayed width (orientation applied).
@@ -62,6 +62,17 @@ public struct PhotoProbe: Sendable, Equatable {
 /// Decoding of library photos: JPEG (libjpeg-turbo), PNG (libpng) and HEIC (libheif), always to RGB in
 /// the displayed orientation. A file that cannot be decoded gives a `DecodeFailure`, never a crash.
 public enum PhotoDecoder {
+    /// Where HEIF bytes are parsed when set: somewhere a crash cannot take the caller down. The command
+    /// line sets a child process, because libheif 1.15 with libde265 starts thousands of threads on some
+    /// damaged 1 kB files and aborts the process when thread creation fails (found by fuzzing). Nil:
+    /// in this process, as the tests and the worker child itself do.
+    nonisolated(unsafe) public static var heifIsolation: (any HEIFIsolation)?
+
+    /// HEIF parsing in this process, whatever `heifIsolation` says (what the isolating child runs).
+    public static func probeHEIFInProcess(_ data: Data) -> Result<PhotoProbe, DecodeFailure> { HEIFDecoder.probe(data) }
+    /// HEIF decoding in this process, whatever `heifIsolation` says (what the isolating child runs).
+    public static func decodeHEIFInProcess(_ data: Data) -> Result<RGBImage, DecodeFailure> { HEIFDecoder.decode(data) }
+
     /// Size, orientation and embedded metadata of photo bytes; `name` is used only in messages.
     public static func probe(_ data: Data) -> Result<PhotoProbe, DecodeFailure> {
         guard let format = PhotoFormat(sniffing: data) else {
@@ -77,7 +88,7 @@ public enum PhotoDecoder {
         case .png:
             return PNGHeader.probe(data)
         case .heic:
-            return HEIFDecoder.probe(data)
+            return heifIsolation?.probe(data) ?? HEIFDecoder.probe(data)
         }
     }
 
@@ -97,9 +108,17 @@ public enum PhotoDecoder {
                 return .failure(DecodeFailure("libpng: \(error)"))
             }
         case .heic:
-            return HEIFDecoder.decode(data)
+            return heifIsolation?.decode(data) ?? HEIFDecoder.decode(data)
         }
     }
+}
+
+/// Parses HEIF bytes out of the calling process (see `PhotoDecoder.heifIsolation`).
+public protocol HEIFIsolation: AnyObject, Sendable {
+    /// As `PhotoDecoder.probe`, for HEIF bytes.
+    func probe(_ data: Data) -> Result<PhotoProbe, DecodeFailure>
+    /// As `PhotoDecoder.decode`, for HEIF bytes.
+    func decode(_ data: Data) -> Result<RGBImage, DecodeFailure>
 }
 
 /// PNG's IHDR size and its uncompressed XMP `iTXt` chunk, read without decoding.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CavendishLibrary
 
 /// The `cavendish` command.
 @main
@@ -16,8 +17,14 @@ struct Cavendish: ParsableCommand {
         Each subcommand has its own --help.
         """,
         version: CavendishVersion.string,
-        subcommands: [GenerateCommand.self, SweepCommand.self, EvaluateCommand.self, ServeCommand.self, BenchCommand.self, KernelsCommand.self, SimulateCommand.self, LibraryCommand.self, ProvenanceCommand.self, FuzzTargetCommand.self, ProbeWeightsCommand.self]
+        subcommands: [GenerateCommand.self, SweepCommand.self, EvaluateCommand.self, ServeCommand.self, BenchCommand.self, KernelsCommand.self, SimulateCommand.self, LibraryCommand.self, ProvenanceCommand.self, FuzzTargetCommand.self, ProbeWeightsCommand.self, HEIFWorkerCommand.self]
     )
+
+    /// Every HEIF file any command reads is parsed in a child process (`HEIFWorkerClient`), started on first use.
+    static func main() {
+        PhotoDecoder.heifIsolation = HEIFWorkerClient()
+        main(nil)
+    }
 }
 
 /// Version of the tool, recorded in outputs it writes.
