@@ -92,9 +92,19 @@ enum HDF5DatasetIO {
         guard plist >= 0 else { return }
         defer { H5Pclose(plist) }
         let layout = H5Pget_layout(plist)
-        guard layout == H5D_CONTIGUOUS || layout == H5D_COMPACT else { return }
         let stored = H5Dget_storage_size(dataset)
         let (needed, overflow) = count.multipliedReportingOverflow(by: H5Tget_size(fileType))
+        if layout == H5D_CHUNKED {
+            // Chunks may be compressed or never written (read back as the fill value), so a 7.6 kB file can
+            // declare gigabytes. Deflate expands at most 1032:1; past that (and 64 MiB) the file is corrupt
+            // or hostile, and loading it would allocate and fill the whole declared size.
+            let (expandable, big) = stored.multipliedReportingOverflow(by: 1100)
+            if !big, overflow || UInt64(needed) > max(UInt64(64 << 20), expandable) {
+                throw IOError(path: path, "dataset '\(name)' declares \(needed) bytes in chunks but the file stores only \(stored), more than compression can expand; the file is corrupt or relies on unwritten chunks")
+            }
+            return
+        }
+        guard layout == H5D_CONTIGUOUS || layout == H5D_COMPACT else { return }
         if stored > 0, overflow || stored < UInt64(needed) {
             throw IOError(path: path, "dataset '\(name)' needs \(needed) bytes for its shape but stores \(stored); the file is corrupt")
         }

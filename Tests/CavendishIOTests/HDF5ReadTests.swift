@@ -86,6 +86,14 @@ import Testing
         expectIOError(path: path, ["'inputs' is not a dataset"]) { _ = try file.tensor(at: "inputs") }
     }
 
+    /// Issue 18, defect 7: a 7.6 kB file whose chunked dataset declares 2 GiB (only 4 kB stored, from
+    /// scripts/hdf5_memory_bomb.py) is refused before anything is allocated.
+    @Test func refusesADatasetThatDeclaresFarMoreThanItStores() throws {
+        let path = Fixture.path("declares-2gib-stores-4kib.h5")
+        let file = try HDF5File(readingFrom: path)
+        expectIOError(path: path, ["declares 2147483648 bytes", "stores only 4132"]) { _ = try file.tensor(at: "x") }
+    }
+
     @Test func closedFileThrows() throws {
         let file = try HDF5File(readingFrom: path)
         file.close()
