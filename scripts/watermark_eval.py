@@ -8,7 +8,8 @@
    renders of held-out scenes (the training world's generator, seeded) and the demo library's photos.
 
 Writes one JSON report (atomically) with the detection rate and payload accuracy per attack, the false
-positive count and rate, the score distribution of the unmarked images, and
+positive count and rate, the score distribution of the unmarked images, the watermark's visibility
+(PSNR of 100 world renders marked with the hidden `provenance embed` against themselves), and
 the commit and weights it ran on.
 
     python3 scripts/watermark_eval.py --binary .build/release/cavendish --out notebooks-exports/watermark-eval.json
@@ -108,6 +109,17 @@ def main() -> int:
             Image.fromarray(np.asarray(img).astype(np.uint8)).save(p)
             unmarked.append(p)
         photos = sorted(glob.glob(os.path.join(ROOT, "Weights", "demo-library", "**", "*.[jJ][pP][gG]"), recursive=True))
+        # Visibility: the first 100 world renders marked (hidden `provenance embed`) against themselves.
+        psnr = []
+        for s, p in enumerate(unmarked[:100]):
+            q = p[:-4] + "-marked.png"
+            subprocess.run([a.binary, "provenance", "embed", p, q, "--image-id", str(s)], check=True)
+            x = np.asarray(Image.open(p).convert("RGB"), dtype=np.float64)
+            y = np.asarray(Image.open(q).convert("RGB"), dtype=np.float64)
+            psnr.append(10 * np.log10(255 ** 2 / max(np.mean((x - y) ** 2), 1e-12)))
+        report["visibility"] = {"images": len(psnr), "what": "PSNR (dB) of marked against unmarked world renders",
+                                "psnr_mean": round(float(np.mean(psnr)), 2), "psnr_min": round(float(np.min(psnr)), 2),
+                                "psnr_p5": round(float(np.percentile(psnr, 5)), 2), "psnr_median": round(float(np.median(psnr)), 2)}
         null = check(a.binary, unmarked + photos)
         scores = np.array([r["score"] for r in null])
         evidence = np.array([r["bit_evidence"] for r in null])

@@ -9,8 +9,27 @@ struct ProvenanceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "provenance",
         abstract: "Read the provenance Cavendish puts in its images.",
-        subcommands: [Check.self]
+        subcommands: [Check.self, Embed.self]
     )
+
+    /// `cavendish provenance embed IN.png OUT.png` (hidden): the watermark into any PNG, so that
+    /// `scripts/watermark_eval.py` can measure its visibility (PSNR) against the unmarked pixels.
+    struct Embed: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Embed the watermark in a PNG (for measuring it).", shouldDisplay: false)
+        @Argument var input: String
+        @Argument var output: String
+        @Option var modelVersion: Int = 2
+        @Option var imageId: Int = 0
+
+        func run() throws {
+            let png: PNGImage
+            do { png = try PNGImage(contentsOf: input) } catch { throw CommandError("\(error)") }
+            guard png.channels == 3 else { throw CommandError("\(input): an RGB PNG is needed") }
+            let marked = InvisibleWatermark.embed(png.pixels, width: png.width, height: png.height,
+                                                  payload: .init(generator: 1, modelVersion: modelVersion, imageId: imageId))
+            try PNGImage(width: png.width, height: png.height, channels: 3, pixels: marked).write(to: output, overwrite: false)
+        }
+    }
 
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
