@@ -35,11 +35,11 @@ struct ProvenanceCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Look for the invisible watermark of Cavendish's images in PNG, JPEG or HEIC files, and check PNGs' C2PA manifests.",
             discussion: """
-            Every image `generate`, `serve` and `sweep` write carries a payload in its pixels: the generator, the \\
-            model version (1 = NB-mini v1, 2 = v2) and a 16-bit image id (the `watermark` of the generation record). \\
-            This reads it back, also after JPEG compression, resizing and moderate crops, and from the pixels alone \\
-            (PNG text chunks, which any re-encode strips, are not needed). Per file: `watermark_detected`, the \\
-            payload, the detector's score against its threshold, and a confidence (1 minus the chance that an \\
+            Every image `generate`, `serve` and `sweep` write carries a payload in its pixels: the generator, the \
+            model version (1 = NB-mini v1, 2 = v2) and a 16-bit image id (the `watermark` of the generation record). \
+            This reads it back, also after JPEG compression, resizing and moderate crops, and from the pixels alone \
+            (PNG text chunks, which any re-encode strips, are not needed). Per file: `watermark_detected`, the \
+            payload, the detector's score against its threshold, and a confidence (1 minus the chance that an \
             unmarked image scores as high). Images Cavendish did not make come back with watermark_detected false.
 
             A PNG signed with C2PA credentials (`generate --c2pa-key KEY.pem --c2pa-cert CHAIN.pem`, or any other \
