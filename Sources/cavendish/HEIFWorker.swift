@@ -95,18 +95,25 @@ final class HEIFWorkerClient: HEIFIsolation, @unchecked Sendable {
     }
 
     private func read(_ count: Int, deadline: Date) throws -> [UInt8] {
+        guard let bytes = try Self.read(output, count, deadline: deadline) else { throw ChildGone(timedOut: false) }
+        return bytes
+    }
+
+    /// Exactly `count` bytes from `fd`, nil at its end; past `deadline` (when there is one) a `ChildGone`
+    /// that timed out. Both sides of the protocol read through here.
+    static func read(_ fd: Int32, _ count: Int, deadline: Date? = nil) throws -> [UInt8]? {
         var out = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {
-            let left = deadline.timeIntervalSinceNow
-            guard left > 0 else { throw ChildGone(timedOut: true) }
-            var poller = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&poller, 1, Int32(min(left, 1) * 1000))
-            if ready < 0 && errno == EINTR { continue }
-            if ready == 0 { continue }
-            let n = out.withUnsafeMutableBytes { Glibc.read(output, $0.baseAddress! + done, count - done) }
+            if let deadline {
+                let left = deadline.timeIntervalSinceNow
+                guard left > 0 else { throw ChildGone(timedOut: true) }
+                var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                if poll(&poller, 1, Int32(min(left, 1) * 1000)) <= 0 { continue }
+            }
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, count - done) }
             if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw ChildGone(timedOut: false) }
+            guard n > 0 else { return nil }
             done += n
         }
         return out
@@ -152,9 +159,9 @@ struct HEIFWorkerCommand: ParsableCommand {
             setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &limit)
         }
         ChildProcess.exitWithParent()
-        while let head = Self.read(9) {
+        while let head = try HEIFWorkerClient.read(0, 9) {
             let operation = head[0], length = HEIFWorkerClient.uint(head[1..<9])
-            guard length <= Self.maximumBytes, let body = Self.read(Int(length)) else { return }
+            guard length <= Self.maximumBytes, let body = try HEIFWorkerClient.read(0, Int(length)) else { return }
             let data = Data(body)
             let answer: Result<[UInt8], DecodeFailure>
             if operation == UInt8(ascii: "P") {
@@ -172,18 +179,5 @@ struct HEIFWorkerCommand: ParsableCommand {
             }
             try HEIFWorkerClient.write(1, [status.asciiValue!] + HEIFWorkerClient.bytes(UInt64(payload.count), count: 8) + payload)
         }
-    }
-
-    /// Exactly `count` bytes of standard input, nil at its end.
-    static func read(_ count: Int) -> [UInt8]? {
-        var out = [UInt8](repeating: 0, count: count)
-        var done = 0
-        while done < count {
-            let n = out.withUnsafeMutableBytes { Glibc.read(0, $0.baseAddress! + done, count - done) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return nil }
-            done += n
-        }
-        return out
     }
 }

@@ -80,7 +80,8 @@ struct ProvenanceCommand: ParsableCommand {
             var failed = false
             for file in images {
                 let result: Result
-                switch FileManager.default.contents(atPath: file).map(PhotoDecoder.decode) {
+                let data = FileManager.default.contents(atPath: file)
+                switch data.map(PhotoDecoder.decode) {
                 case .none:
                     failed = true
                     result = Result(file: file, watermarkDetected: false, generator: nil, modelVersion: nil, imageId: nil,
@@ -95,7 +96,7 @@ struct ProvenanceCommand: ParsableCommand {
                     let d = InvisibleWatermark.detect(image.pixels, width: image.width, height: image.height)
                     var manifest: C2PAVerification?
                     var manifestError: String?
-                    if let data = FileManager.default.contents(atPath: file), data.starts(with: PNGChunks.signature) {
+                    if let data, data.starts(with: PNGChunks.signature) {
                         do { manifest = try C2PAVerification.check(png: data) } catch { manifestError = "\(error)" }
                     }
                     if manifestError != nil || manifest?.valid == false { failed = true }
