@@ -1,5 +1,7 @@
 import ArgumentParser
+import CavendishCPU
 import CavendishLibrary
+import Foundation
 
 /// The `cavendish` command.
 @main
@@ -20,8 +22,19 @@ struct Cavendish: ParsableCommand {
         subcommands: [GenerateCommand.self, SweepCommand.self, EvaluateCommand.self, ServeCommand.self, BenchCommand.self, KernelsCommand.self, SimulateCommand.self, LibraryCommand.self, ProvenanceCommand.self, FuzzTargetCommand.self, ProbeWeightsCommand.self, HEIFWorkerCommand.self]
     )
 
-    /// Every HEIF file any command reads is parsed in a child process (`HEIFWorkerClient`), started on first use.
+    /// Runs itself again once with a better OpenBLAS kernel set where OpenBLAS fell back to Prescott
+    /// (`BLASCoreChoice`); then parses every HEIF file any command reads in a child process
+    /// (`HEIFWorkerClient`, started on first use).
     static func main() {
+        if let core = BLASCoreChoice.recommended(environment: ProcessInfo.processInfo.environment, corename: ThreadPool.blasCoreName,
+                                                 cpuFlags: BLASCoreChoice.cpuFlags()),
+           FileManager.default.fileExists(atPath: "/proc/self/exe") {
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            setenv(BLASCoreChoice.marker, core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+            // Only reached when exec failed: carry on with OpenBLAS as it is.
+            unsetenv("OPENBLAS_CORETYPE")
+        }
         PhotoDecoder.heifIsolation = HEIFWorkerClient()
         main(nil)
     }
