@@ -48,9 +48,10 @@ public enum ModelCatalog {
         name == "sd15-unet" ? 512 : 1024
     }
 
-    /// The pipeline of `name`: `steps` denoiser evaluations (each on a doubled batch with classifier-free
-    /// guidance, as the published SDXL runs concatenate conditional and unconditional inputs), then one
-    /// VAE decode.
+    /// The pipeline of `name`: the text encoders once per image (on the prompt and, with guidance, the
+    /// negative prompt), `steps` denoiser evaluations (each on a doubled batch with classifier-free
+    /// guidance, as the published SDXL runs concatenate conditional and unconditional inputs), the
+    /// scheduler's update after each, then one VAE decode.
     public static func pipeline(_ name: String, resolution: Int, steps: Int, guidance: Bool, batch: Int,
                                 dtype: DType) throws -> PipelineWorkload {
         guard resolution % 64 == 0, resolution >= 64, resolution <= 4096 else {
@@ -66,7 +67,29 @@ public enum ModelCatalog {
         let latent = resolution / 8
         let unet = try UNet2DCondition(config: config).graph(batch: batch * (guidance ? 2 : 1), latentSize: latent, dtype: dtype)
         let vae = try AutoencoderKLDecoder().graph(batch: batch, latentSize: latent, dtype: dtype)
-        return PipelineWorkload(name: name, stages: [.init(label: "unet", graph: unet, runs: steps),
-                                                     .init(label: "vae-decoder", graph: vae, runs: 1)], imagesPerBatch: batch)
+        let prompts = batch * (guidance ? 2 : 1)
+        let encoders: [(String, CLIPTextEncoder.Config)] = name == "sdxl-unet"
+            ? [("text-encoder-l", .vitL14), ("text-encoder-bigg", .vitBigG14)] : [("text-encoder-l", .vitL14)]
+        var stages = try encoders.map { PipelineWorkload.Stage(label: $0.0, graph: try CLIPTextEncoder(config: $0.1).graph(batch: prompts, dtype: dtype), runs: 1) }
+        stages += [.init(label: "unet", graph: unet, runs: steps),
+                   .init(label: "scheduler", graph: try schedulerStep(batch: batch, latentSize: latent, guidance: guidance, dtype: dtype), runs: steps),
+                   .init(label: "vae-decoder", graph: vae, runs: 1)]
+        return PipelineWorkload(name: name, stages: stages, imagesPerBatch: batch, tracedStage: encoders.count)
+    }
+
+    /// One Euler step of the sampler on the latents: the guidance combination `u + w (c - u)` of the two
+    /// halves of the UNet's output, then `x + (sigma_next - sigma) * eps`.
+    static func schedulerStep(batch: Int, latentSize: Int, guidance: Bool, dtype: DType) throws -> Graph {
+        var b = GraphBuilder(dtype: dtype)
+        let shape = [batch, 4, latentSize, latentSize]
+        let x = b.input("sample", shape)
+        var eps = b.input("noise_pred", shape)
+        if guidance {
+            let uncond = b.input("noise_pred_uncond", shape)
+            let w = b.input("guidance_scale", [1])
+            eps = try b.apply("Add", [uncond, try b.apply("Mul", [w, try b.apply("Sub", [eps, uncond])])])
+        }
+        b.output(try b.apply("Add", [x, try b.apply("Mul", [b.input("dt", [1]), eps])]))
+        return b.graph
     }
 }

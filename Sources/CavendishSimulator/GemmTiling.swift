@@ -41,8 +41,18 @@ struct GemmTiling: Hashable {
     static func candidates(_ arrayDim: Int) -> [Int] { [1, 2, 4, 8, 16, 32].map { $0 * arrayDim } }
 
     /// The best-estimated blocking of (count x) M x N x K for `chip`.
+    ///
+    /// The estimate counts the grid-step cost, so that small blocks pay for their many steps, and shares
+    /// the output blocks among the TensorCores. `blocks` (bm, bk, bn) fixes the block shape instead, as a
+    /// Pallas kernel's BlockSpecs do; each is clipped to its padded dimension.
     static func choose(m: Int, n: Int, k: Int, count: Int, elementBytes: Int, aReuse: Double = 1, chip: ChipSpec,
-                       passes: Double) -> GemmTiling {
+                       passes: Double, blocks: (bm: Int, bk: Int, bn: Int)? = nil) -> GemmTiling {
+        if let blocks {
+            return GemmTiling(m: m, n: n, k: k, count: count, bm: min(blocks.bm, (m + 7) / 8 * 8),
+                              bn: min(blocks.bn, (n + chip.arrayCols - 1) / chip.arrayCols * chip.arrayCols),
+                              bk: min(blocks.bk, (k + chip.arrayRows - 1) / chip.arrayRows * chip.arrayRows),
+                              elementBytes: elementBytes, aReuse: aReuse)
+        }
         let budget = chip.vmemBytes * 3 / 4
         func options(_ full: Int, align: Int, array: Int) -> [Int] {
             let rounded = (full + align - 1) / align * align
@@ -50,13 +60,14 @@ struct GemmTiling: Hashable {
         }
         var best: GemmTiling?
         var bestTime = Double.infinity
-        let units = chip.matrixUnits
+        let units = chip.matrixUnitsPerCore, cores = Double(chip.tensorCores)
         for bm in options(m, align: 8, array: chip.arrayRows) { for bn in options(n, align: chip.arrayCols, array: chip.arrayCols) {
         for bk in options(k, align: chip.arrayRows, array: chip.arrayRows) {
             let t = GemmTiling(m: m, n: n, k: k, count: count, bm: bm, bn: bn, bk: bk, elementBytes: elementBytes, aReuse: aReuse)
             if t.vmemBytes > budget && best != nil { continue }
             let step = t.stepCycles(rows: chip.arrayRows, cols: chip.arrayCols, units: units, passes: passes) / chip.clockHz
-            let compute = Double(t.steps) * step
+            let blocksPerCore = (Double(t.count * t.gridM * t.gridN) / cores).rounded(.up)
+            let compute = blocksPerCore * Double(t.gridK) * (step + chip.gridStepOverhead)
             let memory = t.hbmBytes / chip.hbmBytesPerSecond
             // The first step's load and the last block's store are not hidden behind other steps.
             let (em, en, ek) = (min(bm, m), min(bn, n), min(bk, k))

@@ -51,3 +51,59 @@ struct OpWorkload {
         attention = cost.attention.map { ($0.batchHeads, $0.sq, $0.skv, $0.d, $0.dv) }
     }
 }
+
+/// How one pass of a graph is spread over several chips.
+public struct Parallelism: Sendable, Equatable {
+    /// The split.
+    public enum Kind: String, Sendable, CaseIterable {
+        /// Each chip runs whole images of its own (the graph is built at the per-chip batch); no traffic.
+        case data
+        /// Every GEMM's output columns (attention's heads) are split over the chips, and each GEMM's output
+        /// is all-gathered so that the next kernel sees it whole: more traffic than Megatron's pairing of
+        /// column- and row-split layers, so an upper bound on what tensor parallelism costs.
+        case tensor
+        /// Tokens (pixels, for convolutions) are split over the chips; weights are replicated; each
+        /// self-attention all-gathers its keys and values and each GroupNorm all-reduces its statistics.
+        /// Convolutions' halo rows are not exchanged in the model.
+        case sequence
+    }
+    /// The split.
+    public var kind: Kind
+    /// Chips in the group.
+    public var chips: Int
+    /// Overlap each collective with its own kernel's compute (collective matmul), rather than after it.
+    public var overlap: Bool
+    /// One chip.
+    public static let single = Parallelism(kind: .data, chips: 1, overlap: true)
+    /// A split over `chips` chips.
+    public init(kind: Kind, chips: Int, overlap: Bool = true) { (self.kind, self.chips, self.overlap) = (kind, chips, overlap) }
+}
+
+extension OpWorkload {
+    /// One chip's share of this node's work under `p`.
+    func sharded(_ p: Parallelism) -> OpWorkload {
+        guard p.chips > 1, p.kind != .data else { return self }
+        let n = p.chips
+        func part(_ x: Int) -> Int { (x + n - 1) / n }
+        var w = self
+        w.vectorOps /= Double(n)
+        w.transcendentals /= Double(n)
+        w.inputBytes = inputBytes.map(part)
+        w.outputBytes = part(outputBytes)
+        if let a = attention {
+            if p.kind == .tensor {
+                w.attention = (part(a.batchHeads), a.sq, a.skv, a.d, a.dv)
+                w.gemms = gemms.map { GemmShape(count: part($0.count), m: $0.m, n: $0.n, k: $0.k, aReuse: $0.aReuse) }
+            } else {
+                w.attention = (a.batchHeads, part(a.sq), a.skv, a.d, a.dv)
+                w.gemms = gemms.map { GemmShape(count: $0.count, m: part($0.m), n: $0.n, k: $0.k, aReuse: $0.aReuse) }
+            }
+        } else {
+            w.gemms = gemms.map {
+                p.kind == .tensor ? GemmShape(count: $0.count, m: $0.m, n: part($0.n), k: $0.k, aReuse: $0.aReuse)
+                                  : GemmShape(count: $0.count, m: part($0.m), n: $0.n, k: $0.k, aReuse: $0.aReuse)
+            }
+        }
+        return w
+    }
+}

@@ -20,10 +20,17 @@ public struct PipelineReport: Encodable, Sendable {
 
     /// Stages in order.
     public var stages: [Stage]
-    /// Images the stages make together.
+    /// Images one chip's stages make together.
     public var imagesPerBatch: Int
-    /// Totals per image.
-    public var secondsPerImage: Double, flopsPerImage: Double, hbmBytesPerImage: Double
+    /// Chips in the group and how a pass is split over them (`Parallelism`).
+    public var chips: Int, parallel: String
+    /// Seconds from the first stage's start to the last one's end: one batch's latency.
+    public var latencySeconds: Double
+    /// Images the group makes per second (a data split makes `chips` batches at once).
+    public var imagesPerSecond: Double
+    /// Wall seconds per image of the group (1 / `imagesPerSecond`), and chip-seconds per image (what an
+    /// image costs: `chips` times that); FLOPs and HBM bytes per image on one chip.
+    public var secondsPerImage: Double, chipSecondsPerImage: Double, flopsPerImage: Double, hbmBytesPerImage: Double
     /// FLOPs over the time at the chip's peak for the element type, across all stages.
     public var matrixUnitUtilization: Double
 
@@ -40,7 +47,14 @@ public struct PipelineReport: Encodable, Sendable {
         self.imagesPerBatch = max(imagesPerBatch, 1)
         let total = { (f: (Stage) -> Double) in out.map { Double($0.runs) * f($0) }.reduce(0, +) }
         let seconds = total { $0.report.seconds }, flops = total { $0.report.flops }
-        secondsPerImage = seconds / Double(self.imagesPerBatch)
+        let p = simulator.parallel
+        chips = p.chips
+        parallel = p.kind.rawValue
+        latencySeconds = seconds
+        let groupImages = Double(self.imagesPerBatch * (p.kind == .data ? p.chips : 1))
+        imagesPerSecond = seconds > 0 ? groupImages / seconds : 0
+        secondsPerImage = seconds / groupImages
+        chipSecondsPerImage = secondsPerImage * Double(p.chips)
         flopsPerImage = flops / Double(self.imagesPerBatch)
         hbmBytesPerImage = total { $0.report.hbmBytes } / Double(self.imagesPerBatch)
         let peak = simulator.chip.peakFlops(for: dtype)

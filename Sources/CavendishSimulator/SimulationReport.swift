@@ -22,9 +22,12 @@ public struct OpReport: Codable, Sendable {
     public var vmemHighWater: Int
     /// Grid steps executed.
     public var gridSteps: Int
+    /// Seconds each engine was busy, by `EngineEvent.Engine.key`, summed over TensorCores (so on a
+    /// two-core chip the matrix units can be busy for twice the kernel's duration).
+    public var busySeconds: [String: Double] = [:]
 
     enum CodingKeys: String, CodingKey {
-        case name, op, start, seconds, cycles, flops, bound, gridSteps = "grid_steps"
+        case name, op, start, seconds, cycles, flops, bound, gridSteps = "grid_steps", busySeconds = "busy_seconds"
         case hbmBytes = "hbm_bytes", arithmeticIntensity = "arithmetic_intensity"
         case matrixUnitUtilization = "matrix_unit_utilization", vmemHighWater = "vmem_high_water"
     }
@@ -52,9 +55,15 @@ public struct GraphReport: Codable, Sendable {
     public var ops: [OpReport]
     /// Engine busy intervals, for the Chrome trace.
     public var events: [EngineEvent]
+    /// The fixed cost of launching the program, included in `seconds`.
+    public var launchSeconds: Double = 0
+    /// Seconds each engine was busy over the whole graph (the sum of the kernels' `busySeconds`).
+    public var busySeconds: [String: Double] {
+        ops.reduce(into: [:]) { total, op in for (k, v) in op.busySeconds { total[k, default: 0] += v } }
+    }
 
     enum CodingKeys: String, CodingKey {
-        case chip, dtype, seconds, cycles, flops, ops
+        case chip, dtype, seconds, cycles, flops, ops, launchSeconds = "launch_seconds", busySeconds = "busy_seconds"
         case hbmBytes = "hbm_bytes", matrixUnitUtilization = "matrix_unit_utilization", vmemHighWater = "vmem_high_water"
     }
 
@@ -64,6 +73,7 @@ public struct GraphReport: Codable, Sendable {
         try c.encode(chip, forKey: .chip); try c.encode(dtype, forKey: .dtype); try c.encode(seconds, forKey: .seconds)
         try c.encode(cycles, forKey: .cycles); try c.encode(flops, forKey: .flops); try c.encode(hbmBytes, forKey: .hbmBytes)
         try c.encode(matrixUnitUtilization, forKey: .matrixUnitUtilization); try c.encode(vmemHighWater, forKey: .vmemHighWater)
+        try c.encode(launchSeconds, forKey: .launchSeconds); try c.encode(busySeconds, forKey: .busySeconds)
         try c.encode(ops, forKey: .ops)
     }
 
@@ -75,11 +85,13 @@ public struct GraphReport: Codable, Sendable {
         flops = try c.decode(Double.self, forKey: .flops); hbmBytes = try c.decode(Double.self, forKey: .hbmBytes)
         matrixUnitUtilization = try c.decode(Double.self, forKey: .matrixUnitUtilization)
         vmemHighWater = try c.decode(Int.self, forKey: .vmemHighWater); ops = try c.decode([OpReport].self, forKey: .ops)
+        launchSeconds = try c.decodeIfPresent(Double.self, forKey: .launchSeconds) ?? 0
         events = []
     }
 
     init(chip: String, dtype: String, seconds: Double, cycles: Double, flops: Double, hbmBytes: Double,
-         matrixUnitUtilization: Double, vmemHighWater: Int, ops: [OpReport], events: [EngineEvent]) {
+         matrixUnitUtilization: Double, vmemHighWater: Int, ops: [OpReport], events: [EngineEvent], launchSeconds: Double = 0) {
+        self.launchSeconds = launchSeconds
         (self.chip, self.dtype, self.seconds, self.cycles, self.flops, self.hbmBytes) = (chip, dtype, seconds, cycles, flops, hbmBytes)
         (self.matrixUnitUtilization, self.vmemHighWater, self.ops, self.events) = (matrixUnitUtilization, vmemHighWater, ops, events)
     }
@@ -89,7 +101,7 @@ public struct GraphReport: Codable, Sendable {
 public struct EngineEvent: Sendable {
     /// The engine.
     public enum Engine: Int, Sendable, CaseIterable {
-        case dmaIn = 1, matrixUnits = 2, vectorUnit = 3, dmaOut = 4
+        case dmaIn = 1, matrixUnits = 2, vectorUnit = 3, dmaOut = 4, ici = 5
         /// Track name in the trace.
         public var label: String {
             switch self {
@@ -97,6 +109,17 @@ public struct EngineEvent: Sendable {
             case .matrixUnits: return "matrix units"
             case .vectorUnit: return "vector unit"
             case .dmaOut: return "DMA out (VMEM->HBM)"
+            case .ici: return "ICI collectives"
+            }
+        }
+        /// Key in `busy_seconds`.
+        public var key: String {
+            switch self {
+            case .dmaIn: return "dma_in"
+            case .matrixUnits: return "matrix_units"
+            case .vectorUnit: return "vector_unit"
+            case .dmaOut: return "dma_out"
+            case .ici: return "ici"
             }
         }
     }
@@ -106,4 +129,7 @@ public struct EngineEvent: Sendable {
     public var group: String
     /// Start and end, seconds.
     public var start: Double, end: Double
+    /// Seconds of the slice the engine was actually busy (short gaps between grid steps are drawn as one
+    /// slice).
+    public var busy: Double
 }

@@ -6,21 +6,43 @@ import CavendishOps
 /// event-driven schedule of every grid step over the engines (HBM DMA in and out, matrix units, vector
 /// unit), with double-buffered inputs so that transfers overlap compute.
 ///
-/// Kernels run one after another, as XLA launches them. Nothing is fitted to a model: every figure
-/// comes from the chip's published numbers and the graph's shapes.
+/// Kernels run one after another, as XLA launches them, after the program's launch cost. Nothing is
+/// fitted to a model: every figure comes from the chip's published numbers, the graph's shapes and the
+/// two overheads fitted on published microbenchmarks (`ChipSpec.gridStepSeconds`, `launchSeconds`).
 public struct Simulator: Sendable {
+    /// How attention is computed.
+    public enum AttentionMode: String, Sendable, CaseIterable {
+        /// Flash attention: query blocks stream key/value blocks, the scores stay in VMEM.
+        case flash
+        /// A plain dot product, as the MLPerf SDXL reference and the 2023 JAX pipeline compute it: the
+        /// score matrix is written to HBM by one GEMM, read and written by the softmax, and read by the
+        /// second GEMM.
+        case dot
+    }
     /// The chip.
     public var chip: ChipSpec
     /// Fuse elementwise, normalization and layout ops into their producer's kernel (off for ablations).
     public var fusion: Bool
     /// Systolic timing model for matrix-unit blocks.
     public var mode: SystolicArray.Mode
+    /// How attention is computed.
+    public var attention: AttentionMode
+    /// A fixed (bm, bk, bn) block shape for every GEMM instead of the tiler's choice (the microbenchmarks
+    /// the overheads are fitted on name their blocks).
+    public var gemmBlocks: (bm: Int, bk: Int, bn: Int)?
+    /// How each pass is split over chips (tensor and sequence splits add ICI collectives; a data split
+    /// changes nothing here: the graph is built at the per-chip batch).
+    public var parallel: Parallelism
 
     /// A simulator for `chip`.
-    public init(chip: ChipSpec, fusion: Bool = true, mode: SystolicArray.Mode = .pipelined) {
+    public init(chip: ChipSpec, fusion: Bool = true, mode: SystolicArray.Mode = .pipelined, attention: AttentionMode = .flash,
+                gemmBlocks: (bm: Int, bk: Int, bn: Int)? = nil, parallel: Parallelism = .single) {
+        self.parallel = parallel
         self.chip = chip
         self.fusion = fusion
         self.mode = mode
+        self.attention = attention
+        self.gemmBlocks = gemmBlocks
     }
 
     /// A fused group: an optional anchor (matrix or attention node) and the vector/layout nodes that
@@ -64,8 +86,11 @@ public struct Simulator: Sendable {
 
     /// Simulates one pass of `graph` with activations and weights of element type `dtype`.
     public func simulate(_ graph: Graph, dtype: DType) throws -> GraphReport {
-        let workloads = try graph.nodes.map { try OpWorkload(node: $0, graph: graph) }
-        let plan = groups(graph, workloads)
+        let whole = try graph.nodes.map { try OpWorkload(node: $0, graph: graph) }
+        let plan = groups(graph, whole)
+        let split = parallel.chips > 1 && parallel.kind != .data
+        if split && chip.ici == nil { throw SimulatorError("chip '\(chip.name)' describes no interconnect (ici), so it cannot be split over chips") }
+        let workloads = split ? whole.map { $0.sharded(parallel) } : whole
         var groupOf = [Int](repeating: 0, count: graph.nodes.count)
         for (g, group) in plan.enumerated() { for n in group.nodes { groupOf[n] = g } }
         var producer: [ValueID: Int] = [:]
@@ -75,7 +100,8 @@ public struct Simulator: Sendable {
             for case let v? in node.inputs where producer[v].map({ groupOf[$0] != groupOf[i] }) ?? false { usedOutside.insert(v) }
         }
 
-        var clock = 0.0
+        let launch = chip.launchSeconds ?? 0
+        var clock = launch
         var reports: [OpReport] = []
         var events: [EngineEvent] = []
         var cache: [GemmKey: GemmTiling] = [:]
@@ -114,11 +140,14 @@ public struct Simulator: Sendable {
                 for g in w.gemms {
                     let key = GemmKey(m: g.m, n: g.n, k: g.k, count: g.count, bytes: dtype.byteSize, reuse: g.aReuse)
                     let t = cache[key] ?? GemmTiling.choose(m: g.m, n: g.n, k: g.k, count: g.count, elementBytes: dtype.byteSize,
-                                                           aReuse: g.aReuse, chip: chip, passes: chip.passes(for: dtype))
+                                                           aReuse: g.aReuse, chip: chip, passes: chip.passes(for: dtype), blocks: gemmBlocks)
                     cache[key] = t
                     tilings.append(t)
                 }
-                if w.kind == .attention, let geo = w.attention {
+                if w.kind == .attention, let geo = w.attention, attention == .dot {
+                    (hbm, vmem, steps) = dotProductAttention(&schedule, geo, dtype: dtype, vectorOps: vectorOps, transcendentals: transcendentals,
+                                                             extraIn: external, outputBytes: written, cache: &cache)
+                } else if w.kind == .attention, let geo = w.attention {
                     (hbm, vmem, steps) = schedule.attention(geo, bytes: dtype.byteSize, passes: chip.passes(for: dtype),
                                                            vectorOps: vectorOps, transcendentals: transcendentals, extraIn: external, extraOut: written - Double(w.outputBytes))
                 } else {
@@ -129,14 +158,21 @@ public struct Simulator: Sendable {
             } else {
                 (hbm, vmem, steps) = schedule.stream(inBytes: external, outBytes: written, vectorOps: vectorOps, transcendentals: transcendentals)
             }
+            if split, let ici = chip.ici {
+                let comm = try collectiveSeconds(group, graph: graph, whole: whole, dtype: dtype, ici: ici)
+                if comm > 0 { schedule.collective(seconds: comm, overlap: parallel.overlap) }
+            }
             let seconds = schedule.end - clock
             let peak = chip.peakFlops(for: dtype)
-            let busy = schedule.busy
-            let bound = busy.max(by: { $0.value < $1.value }).map { $0.key == .matrixUnits ? "compute" : ($0.key == .vectorUnit ? "vector" : "bandwidth") } ?? "bandwidth"
+            let busy = schedule.busy, cores = Double(chip.tensorCores)
+            // Both DMA directions share HBM; the units' busy time is summed over the cores.
+            let bound = [("bandwidth", (busy[.dmaIn] ?? 0) + (busy[.dmaOut] ?? 0)), ("compute", (busy[.matrixUnits] ?? 0) / cores),
+                         ("vector", (busy[.vectorUnit] ?? 0) / cores), ("ici", busy[.ici] ?? 0)].max { $0.1 < $1.1 }!.0
             reports.append(OpReport(name: names.joined(separator: "+"), op: ops.joined(separator: "+"), start: clock, seconds: seconds,
                                     cycles: seconds * chip.clockHz, flops: flops, hbmBytes: hbm, arithmeticIntensity: hbm > 0 ? flops / hbm : 0,
                                     bound: seconds > 0 ? bound : "none", matrixUnitUtilization: seconds > 0 ? flops / (seconds * peak) : 0,
-                                    vmemHighWater: vmem, gridSteps: steps))
+                                    vmemHighWater: vmem, gridSteps: steps,
+                                    busySeconds: Dictionary(uniqueKeysWithValues: busy.map { ($0.key.key, $0.value) })))
             events += schedule.events(group: names.first ?? "")
             clock = schedule.end
         }
@@ -144,7 +180,52 @@ public struct Simulator: Sendable {
         let flops = reports.map(\.flops).reduce(0, +)
         return GraphReport(chip: chip.name, dtype: dtype.rawValue, seconds: clock, cycles: clock * chip.clockHz, flops: flops,
                            hbmBytes: reports.map(\.hbmBytes).reduce(0, +), matrixUnitUtilization: clock > 0 ? flops / (clock * peak) : 0,
-                           vmemHighWater: reports.map(\.vmemHighWater).max() ?? 0, ops: reports, events: events)
+                           vmemHighWater: reports.map(\.vmemHighWater).max() ?? 0, ops: reports, events: events, launchSeconds: launch)
+    }
+
+    /// The ICI time a kernel adds under a tensor or sequence split (see `Parallelism.Kind`).
+    func collectiveSeconds(_ group: Group, graph: Graph, whole: [OpWorkload], dtype: DType, ici: ChipSpec.Interconnect) throws -> Double {
+        let n = parallel.chips
+        var seconds = 0.0
+        if let a = group.anchor {
+            let w = whole[a]
+            if parallel.kind == .tensor && w.kind == .matrix {
+                seconds += try Collective.allGatherSeconds(bytes: Double(w.outputBytes), chips: n, ici: ici)
+            }
+            if parallel.kind == .sequence, let geo = w.attention, geo.sq == geo.skv {
+                let kv = Double(geo.batchHeads * geo.skv * (geo.d + geo.dv) * dtype.byteSize)
+                seconds += try Collective.allGatherSeconds(bytes: kv, chips: n, ici: ici)
+            }
+        }
+        if parallel.kind == .sequence {
+            // A GroupNorm's mean and variance per (image, group): a latency-bound all-reduce.
+            for node in group.nodes where graph.nodes[node].op == "GroupNormalization" {
+                seconds += try Collective.allReduceSeconds(bytes: 4096, chips: n, ici: ici)
+            }
+        }
+        return seconds
+    }
+
+    /// Attention as three kernels in a row: QK^T writes the scores to HBM, the softmax reads and writes
+    /// them, PV reads them with V. The score matrix is kept in the activation type.
+    func dotProductAttention(_ schedule: inout EngineSchedule, _ a: (batchHeads: Int, sq: Int, skv: Int, d: Int, dv: Int), dtype: DType,
+                             vectorOps: Double, transcendentals: Double, extraIn: Double, outputBytes: Double,
+                             cache: inout [GemmKey: GemmTiling]) -> (Double, Int, Int) {
+        let e = dtype.byteSize, passes = chip.passes(for: dtype)
+        func tiling(m: Int, n: Int, k: Int) -> GemmTiling {
+            let key = GemmKey(m: m, n: n, k: k, count: a.batchHeads, bytes: e, reuse: 1)
+            if let t = cache[key] { return t }
+            let t = GemmTiling.choose(m: m, n: n, k: k, count: a.batchHeads, elementBytes: e, chip: chip, passes: passes, blocks: gemmBlocks)
+            cache[key] = t
+            return t
+        }
+        let scores = Double(a.batchHeads * a.sq * a.skv * e)
+        let qk = schedule.gemm(tiling(m: a.sq, n: a.skv, k: a.d), passes: passes, vectorOps: 0, transcendentals: 0, extraIn: extraIn,
+                               outputBytes: scores, mode: mode)
+        let softmax = schedule.stream(inBytes: scores, outBytes: scores, vectorOps: vectorOps, transcendentals: transcendentals)
+        let pv = schedule.gemm(tiling(m: a.sq, n: a.dv, k: a.skv), passes: passes, vectorOps: 0, transcendentals: 0, extraIn: 0,
+                               outputBytes: outputBytes, mode: mode)
+        return (qk.0 + softmax.0 + pv.0, max(qk.1, softmax.1, pv.1), qk.2 + softmax.2 + pv.2)
     }
 
     struct GemmKey: Hashable { var m, n, k, count, bytes: Int; var reuse: Double }

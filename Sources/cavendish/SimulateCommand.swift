@@ -17,11 +17,15 @@ struct SimulateCommand: ParsableCommand {
 
           cavendish simulate hw --list
           cavendish simulate gemm --m 4096 --n 4096 --k 4096 --hw v5e
+          cavendish simulate gemm --m 8192 --n 8192 --k 8192 --hw v5e --blocks 512x1024x1024
           cavendish simulate gemm --m 64 --n 48 --k 40 --array 32x8 --dataflow os --mode scalesim
           cavendish simulate model sdxl-unet --hw v5e --steps 20 --guidance --json
           cavendish simulate model nb-mini-v1 --hw v5e --references 2 --photos 3
+          cavendish simulate model sdxl-unet --hw v6e --steps 20 --guidance --batch 8 --attention dot
+          cavendish simulate model sdxl-unet --hw v5e --steps 20 --guidance --chips 4 --parallel tensor
+          cavendish simulate serve nb-mini-v2 --hw v5e --chips 2 --rate 400 --duration 60 --json
         """,
-        subcommands: [Hardware.self, Gemm.self, Model.self]
+        subcommands: [Hardware.self, Gemm.self, Model.self, Serve.self]
     )
 
     struct Hardware: ParsableCommand {
@@ -67,6 +71,8 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "scalesim or pipelined.") var mode: String = "pipelined"
         @Option(help: "Chip preset or JSON file (for the clock, and for whole-chip runs).") var hw: String = "v5e"
         @Option(help: "bf16, f32 or int8.") var dtype: String = "bf16"
+        @Option(help: "Whole-chip runs: fix the block shape BMxBKxBN (as a Pallas kernel's BlockSpecs do) instead of the tiler's choice, e.g. 512x1024x1024.")
+        var blocks: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
@@ -86,10 +92,19 @@ struct SimulateCommand: ParsableCommand {
                           "utilization": SystolicArray.utilization(m: m, n: n, k: k, rows: parts[0], cols: parts[1], cycles: cycles),
                           "folds": Double(SystolicArray.folds(m: m, n: n, k: k, rows: parts[0], cols: parts[1], dataflow: flow))]
             } else {
-                let report = try Simulator(chip: chip, mode: timing).simulate(try GemmGraph.make(m: m, n: n, k: k, dtype: try Model.parseDType(dtype)),
-                                                                           dtype: try Model.parseDType(dtype))
+                var fixed: (bm: Int, bk: Int, bn: Int)?
+                if let blocks {
+                    let parts = blocks.lowercased().split(separator: "x").compactMap { Int($0) }
+                    guard parts.count == 3, parts.allSatisfy({ (1...(1 << 16)).contains($0) }) else {
+                        throw CommandError("--blocks must look like 512x1024x1024 (bm x bk x bn, each 1...65536)")
+                    }
+                    fixed = (parts[0], parts[1], parts[2])
+                }
+                let report = try Simulator(chip: chip, mode: timing, gemmBlocks: fixed)
+                    .simulate(try GemmGraph.make(m: m, n: n, k: k, dtype: try Model.parseDType(dtype)), dtype: try Model.parseDType(dtype))
                 result = ["cycles": report.cycles, "seconds": report.seconds, "utilization": report.matrixUnitUtilization,
-                          "hbm_bytes": report.hbmBytes]
+                          "hbm_bytes": report.hbmBytes, "grid_steps": Double(report.ops.map(\.gridSteps).reduce(0, +)),
+                          "launch_seconds": report.launchSeconds]
             }
             if json {
                 try JSONOutput.print(result, pretty: true)
@@ -118,7 +133,13 @@ struct SimulateCommand: ParsableCommand {
             --guidance does not apply), and the VAE decoder. Those graphs are the float32 ones the CPU runs, costed with \
             their values in --dtype. --batch B costs B images made one after another.
 
-            --trace writes a Chrome trace of one denoiser evaluation (one tid per engine); open it in ui.perfetto.dev.
+            --chips N --parallel data|tensor|sequence spreads the work over N chips joined by the chip's ICI (ring collectives \
+            per torus axis, fitted on published v5e AllGathers); the report gives the batch's latency, images per second \
+            for the group and chip-seconds per image.
+
+            --trace writes a Chrome trace of the whole pipeline, each stage once in order (one tid per engine, a slice per \
+            busy interval, counter tracks for HBM bandwidth and VMEM); --roofline writes an SVG of every kernel's arithmetic intensity against its \
+            achieved FLOP/s under the chip's roofs, for one denoiser evaluation. Open the trace in ui.perfetto.dev.
             """
         )
         @Argument(help: "Model name.") var name: String
@@ -133,10 +154,34 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "bf16, f32 or int8 (activations and weights).") var dtype: String = "bf16"
         @Option(help: "Images per batch.") var batch: Int = 1
         @Flag(help: "Turn kernel fusion off (for ablations).") var noFusion = false
-        @Option(help: "Write a Chrome trace of one denoiser evaluation here.") var trace: String?
-        @Flag(help: "Replace an existing trace file.") var force = false
+        @Option(help: "Attention as flash (query blocks stream key/value blocks; scores stay in VMEM) or dot (the whole score matrix through HBM, as the MLPerf SDXL reference computes it).")
+        var attention: String = "flash"
+        @Option(help: "Chips in the group (their ICI from the chip's preset).") var chips: Int = 1
+        @Option(help: "How the group splits the work: data (each chip whole images; --batch is the group's and must be a multiple of --chips), tensor (every GEMM's columns split, outputs all-gathered) or sequence (tokens split, keys and values all-gathered).")
+        var parallel: String = "data"
+        @Flag(help: "Run each collective after its kernel instead of overlapping it with the kernel's compute.") var noOverlap = false
+        @Option(help: "Write a Chrome trace of the pipeline here (each stage once, in order).") var trace: String?
+        @Option(help: "Write a roofline SVG of one denoiser evaluation's kernels here.") var roofline: String?
+        @Flag(help: "Replace an existing trace or roofline file.") var force = false
         @Option(help: "Per-op rows to print in the table (largest first).") var top: Int = 12
         @Flag(help: "Print JSON.") var json = false
+
+        /// The simulator for the command line's settings, with their checks.
+        static func simulator(chip: ChipSpec, fusion: Bool, attention: String, chips: Int, parallel: String, overlap: Bool,
+                              batch: Int) throws -> Simulator {
+            guard let attentionMode = Simulator.AttentionMode(rawValue: attention) else { throw CommandError("--attention must be flash or dot") }
+            guard let kind = Parallelism.Kind(rawValue: parallel) else { throw CommandError("--parallel must be data, tensor or sequence") }
+            guard (1...4096).contains(chips) else { throw CommandError("--chips must be 1...4096") }
+            if kind == .data && batch % chips != 0 {
+                throw CommandError("--parallel data gives each chip whole images: --batch (\(batch)) must be a multiple of --chips (\(chips))")
+            }
+            if chips > 1, chip.ici != nil {
+                do { _ = try Collective.axes(chips: chips, ici: chip.ici!) } catch { throw CommandError("\(error)") }
+            } else if chips > 1 {
+                throw CommandError("chip '\(chip.name)' describes no interconnect (ici), so --chips must be 1")
+            }
+            return Simulator(chip: chip, fusion: fusion, attention: attentionMode, parallel: Parallelism(kind: kind, chips: chips, overlap: overlap))
+        }
 
         /// Every model name: the published ones, then NB-mini's presets.
         static let names = ModelCatalog.names + NBMiniPipeline.Preset.allCases.map { "nb-mini-\($0.rawValue)" }
@@ -150,10 +195,15 @@ struct SimulateCommand: ParsableCommand {
             }
         }
 
-        func run() throws {
+        /// The pipeline these settings describe, costed: the report, the workload, the chip, and the
+        /// steps and guidance in effect.
+        func costed() throws -> (report: PipelineReport, workload: PipelineWorkload, chip: ChipSpec, steps: Int, guidance: Bool) {
             let chip: ChipSpec
             do { chip = try ChipSpec.load(hw) } catch { throw CommandError("\(error)") }
             let type = try Self.parseDType(dtype)
+            let simulator = try Self.simulator(chip: chip, fusion: !noFusion, attention: attention, chips: chips, parallel: parallel,
+                                               overlap: !noOverlap, batch: batch)
+            let perChipBatch = simulator.parallel.kind == .data ? batch / chips : batch
             let workload: PipelineWorkload
             let steps: Int, guidance: Bool
             if name.hasPrefix("nb-mini-") {
@@ -161,37 +211,47 @@ struct SimulateCommand: ParsableCommand {
                     throw CommandError("unknown model '\(name)'; known: \(Self.names.joined(separator: ", "))")
                 }
                 (steps, guidance) = (self.steps ?? preset.defaults.steps, preset == .v1)
-                workload = try nbMiniWorkload(preset, steps: steps, dtype: type)
+                workload = try nbMiniWorkload(preset, steps: steps, dtype: type, images: perChipBatch)
             } else {
                 (steps, guidance) = (self.steps ?? 20, self.guidance)
                 do {
                     workload = try ModelCatalog.pipeline(name, resolution: resolution ?? ModelCatalog.defaultResolution(name), steps: steps,
-                                                         guidance: guidance, batch: batch, dtype: type)
+                                                         guidance: guidance, batch: perChipBatch, dtype: type)
                 } catch { throw CommandError("\(error)") }
             }
-            let simulator = Simulator(chip: chip, fusion: !noFusion)
             let costed = try PipelineReport(stages: workload.stages.map { ($0.label, $0.graph, $0.runs) }, imagesPerBatch: workload.imagesPerBatch,
                                             simulator: simulator, dtype: type)
-            if let trace, costed.stages.indices.contains(workload.tracedStage) {
+            return (costed, workload, chip, steps, guidance)
+        }
+
+        func run() throws {
+            let (costed, workload, chip, steps, guidance) = try costed()
+            if let trace {
+                let data = try ChromeTrace.json(stages: costed.stages.map { ($0.label, $0.report, $0.runs) }, process: "\(name) on \(chip.name)")
+                do { try ChromeTrace.write(data, to: trace, overwrite: force) } catch { throw CommandError("\(error)") }
+            }
+            if let roofline, costed.stages.indices.contains(workload.tracedStage) {
                 let stage = costed.stages[workload.tracedStage]
-                try ChromeTrace.write(stage.report, process: "\(name) \(stage.label) on \(chip.name)", to: trace, overwrite: force)
+                let plot = SVGPlot.roofline(stage.report, chip: chip, peakFlops: chip.peakFlops(for: try Self.parseDType(dtype)),
+                                            title: "\(name) \(stage.label) on \(chip.name), \(dtype): every kernel")
+                do { try plot.write(to: roofline, overwrite: force) } catch { throw CommandError("\(error)") }
             }
             if json {
                 struct Out: Encodable {
-                    let model: String, chip: String, dtype: String, steps: Int, guidance: Bool, batch: Int, fusion: Bool
+                    let model: String, chip: String, dtype: String, steps: Int, guidance: Bool, batch: Int, fusion: Bool, attention: String
                     let costed: PipelineReport
                     func encode(to encoder: Encoder) throws {
                         // The settings and the report's fields side by side, one flat object.
-                        enum K: String, CodingKey { case model, chip, dtype, steps, guidance, batch, fusion }
+                        enum K: String, CodingKey { case model, chip, dtype, steps, guidance, batch, fusion, attention }
                         var c = encoder.container(keyedBy: K.self)
                         try c.encode(model, forKey: .model); try c.encode(chip, forKey: .chip); try c.encode(dtype, forKey: .dtype)
                         try c.encode(steps, forKey: .steps); try c.encode(guidance, forKey: .guidance); try c.encode(batch, forKey: .batch)
-                        try c.encode(fusion, forKey: .fusion)
+                        try c.encode(fusion, forKey: .fusion); try c.encode(attention, forKey: .attention)
                         try costed.encode(to: encoder)
                     }
                 }
                 try JSONOutput.print(Out(model: name, chip: chip.name, dtype: dtype, steps: steps, guidance: guidance, batch: batch,
-                                         fusion: !noFusion, costed: costed))
+                                         fusion: !noFusion, attention: attention, costed: costed))
                 return
             }
             print("\(name) on \(chip.name), \(dtype), \(steps) steps\(guidance ? " with guidance" : ""), batch \(batch), fusion \(noFusion ? "off" : "on")")
@@ -209,13 +269,17 @@ struct SimulateCommand: ParsableCommand {
                                  100 * op.matrixUnitUtilization, op.arithmeticIntensity, String(op.name.prefix(70)) as NSString))
                 }
             }
+            if chips > 1 {
+                print(String(format: "%d chips, %@ split: batch latency %.3f s, %.2f images/s, %.3f chip-seconds per image",
+                             chips, parallel as NSString, costed.latencySeconds, costed.imagesPerSecond, costed.chipSecondsPerImage))
+            }
             print(String(format: "seconds per image: %.3f   matrix-unit utilization: %.1f%%   HBM per image: %.1f GB",
                          costed.secondsPerImage, 100 * costed.matrixUnitUtilization, costed.hbmBytesPerImage / 1e9))
         }
 
         /// NB-mini's run plan for one image (`batch` of them, one after another) with the configs of the weight
         /// files: the graphs `generate` runs for the same request, costed at `dtype`.
-        func nbMiniWorkload(_ preset: NBMiniPipeline.Preset, steps: Int, dtype: DType) throws -> PipelineWorkload {
+        func nbMiniWorkload(_ preset: NBMiniPipeline.Preset, steps: Int, dtype: DType, images: Int) throws -> PipelineWorkload {
             guard (resolution ?? NBMiniArchitecture.imageSize) == NBMiniArchitecture.imageSize else {
                 throw CommandError("NB-mini generates \(NBMiniArchitecture.imageSize)x\(NBMiniArchitecture.imageSize) images; --resolution must be \(NBMiniArchitecture.imageSize)")
             }
@@ -228,7 +292,7 @@ struct SimulateCommand: ParsableCommand {
                 guard (0...c.maxPeople).contains(references) else { throw CommandError("--references must be 0...\(c.maxPeople)") }
                 guard (1...c.maxRefs).contains(photos) else { throw CommandError("--photos must be 1...\(c.maxRefs)") }
                 let shape = RunPlan.Shape(steps: steps, people: references, photosPerPerson: photos, strength: strength)
-                return try RunPlan(preset: preset, shape: shape, architecture: architecture).workload(images: batch, dtype: dtype)
+                return try RunPlan(preset: preset, shape: shape, architecture: architecture).workload(images: images, dtype: dtype)
             } catch let error as CommandError { throw error } catch { throw CommandError("\(error)") }
         }
     }

@@ -34,3 +34,19 @@ struct ChipValidationTests {
         for chip in ChipSpec.presets { try chip.validate() }
     }
 }
+
+/// Chip files written before the overheads, the transcendental unit and the interconnect existed still load.
+struct OlderChipFileTests {
+    @Test func aFileWithoutTheNewFieldsLoadsWithNone() throws {
+        let json = """
+        {"name": "old", "tensor_cores": 1, "matrix_units_per_core": 4, "array_rows": 128, "array_cols": 128, "clock_hz": 1.5e9,
+         "peak_flops": {"bf16": 1.97e14}, "vector_elements_per_cycle": 1024, "transcendentals_per_cycle": 1024,
+         "vmem_bytes": 134217728, "hbm_bytes_per_second": 8.19e11, "hbm_bytes": 1.6e10, "dma_engines": 4, "notes": ""}
+        """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("old-chip-\(UUID().uuidString).json").path
+        try Data(json.utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let chip = try ChipSpec.load(path)
+        #expect(chip.gridStepOverhead == 0 && chip.launchSeconds == nil && chip.ici == nil && !chip.separateTranscendentalUnit)
+    }
+}
