@@ -21,7 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 EXPORTS = os.path.join(ROOT, "notebooks-exports")
 # Figures of a notebook that the README shows, in the order the notebook draws them (make_notebooks.py
 # writes them to docs/figures/).
-FIGURES = {"ablation": ["ablation-plot.png", "ablation-sheet.png"]}
+FIGURES = {"ablation": ["ablation-plot.png", "ablation-sheet.png"], "simulator": ["simulator-sdxl.png", "simulator-demand-spike.png"]}
 
 
 def manifest() -> dict:

@@ -273,7 +273,7 @@ struct SimulateCommand: ParsableCommand {
                 print(String(format: "%d chips, %@ split: batch latency %.3f s, %.2f images/s, %.3f chip-seconds per image",
                              chips, parallel as NSString, costed.latencySeconds, costed.imagesPerSecond, costed.chipSecondsPerImage))
             }
-            print(String(format: "seconds per image: %.3f   matrix-unit utilization: %.1f%%   HBM per image: %.1f GB",
+            print(String(format: "seconds per image: %.4g   matrix-unit utilization: %.1f%%   HBM per image: %.1f GB",
                          costed.secondsPerImage, 100 * costed.matrixUnitUtilization, costed.hbmBytesPerImage / 1e9))
         }
 
