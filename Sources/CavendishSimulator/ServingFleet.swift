@@ -47,6 +47,12 @@ public struct ServingFleet: Sendable {
         public var chipUtilization: Double
         /// Mean batch size served.
         public var meanBatch: Double
+
+        enum CodingKeys: String, CodingKey {
+            case arrived, completed, shed, rateLimited = "rate_limited", throughputQps = "throughput_qps", latencyMeanS = "latency_mean_s"
+            case latencyP50S = "latency_p50_s", latencyP99S = "latency_p99_s", latencyMaxS = "latency_max_s"
+            case rejectedFraction = "rejected_fraction", chipUtilization = "chip_utilization", meanBatch = "mean_batch"
+        }
     }
 
     /// A fleet.

@@ -68,3 +68,16 @@ struct ServingFleetTests {
         #expect(throws: SimulatorError.self) { try ServingFleet(serviceSeconds: [1], chips: 1, rateLimit: -1) }
     }
 }
+
+/// The serving JSON carries the keys the issue names, spelled as researchers' scripts read them.
+struct ServingJSONTests {
+    @Test func resultKeys() throws {
+        let result = try ServingFleet(serviceSeconds: [1], chips: 1).run([.init(time: 0, user: 0)])
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase   // what every --json output uses
+        let object = try #require(try JSONSerialization.jsonObject(with: encoder.encode(result)) as? [String: Any])
+        for key in ["throughput_qps", "latency_p50_s", "latency_p99_s", "rejected_fraction", "chip_utilization"] {
+            #expect(object[key] != nil, "\(key) missing")
+        }
+    }
+}
