@@ -56,8 +56,9 @@ struct ProvenanceCommand: ParsableCommand {
               cavendish generate --prompt "a watercolour of a fox" --out fox.png
               cavendish provenance check fox.png
               cavendish provenance check fox.png Weights/demo-library/Camera/2024/DSC_1007.JPG --json
-              cavendish generate --prompt "a pencil drawing of a cat" --out signed-cat.png \\
-                --c2pa-key Tests/Fixtures/c2pa/signer-key.pem --c2pa-cert Tests/Fixtures/c2pa/signer-chain.pem
+              cavendish generate --prompt "a pencil drawing of a cat" \\
+                --out signed-cat.png --c2pa-key Tests/Fixtures/c2pa/signer-key.pem \\
+                --c2pa-cert Tests/Fixtures/c2pa/signer-chain.pem
               cavendish provenance check signed-cat.png
             """
         )

@@ -17,13 +17,14 @@ struct SimulateCommand: ParsableCommand {
 
           cavendish simulate hw --list
           cavendish simulate gemm --m 4096 --n 4096 --k 4096 --hw v5e
-          cavendish simulate gemm --m 8192 --n 8192 --k 8192 --hw v5e --blocks 512x1024x1024
-          cavendish simulate gemm --m 64 --n 48 --k 40 --array 32x8 --dataflow os --mode scalesim
+          cavendish simulate gemm --m 8192 --n 8192 --k 8192 --blocks 512x1024x1024
+          cavendish simulate gemm --m 64 --n 48 --k 40 --array 32x8 \\
+            --dataflow os --mode scalesim
           cavendish simulate model sdxl-unet --hw v5e --steps 20 --guidance --json
           cavendish simulate model nb-mini-v1 --hw v5e --references 2 --photos 3
-          cavendish simulate model sdxl-unet --hw v6e --steps 20 --guidance --batch 8 --attention dot
-          cavendish simulate model sdxl-unet --hw v5e --steps 20 --guidance --chips 4 --parallel tensor
-          cavendish simulate serve nb-mini-v2 --hw v5e --chips 2 --rate 400 --duration 60 --json
+          cavendish simulate model sdxl-unet --hw v6e --batch 8 --attention dot
+          cavendish simulate model sd15-unet --chips 4 --parallel tensor --batch 4
+          cavendish simulate serve nb-mini-v2 --chips 2 --rate 400 --duration 60
         """,
         subcommands: [Hardware.self, Gemm.self, Model.self, Serve.self]
     )

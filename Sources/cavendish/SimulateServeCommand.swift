@@ -16,13 +16,13 @@ extension SimulateCommand {
             requests already wait, and are batched: an idle chip takes up to --max-batch once that many wait or the oldest \
             has waited --batch-timeout. Arrivals are seeded (--seed), so a run reproduces.
 
-            --sweep-rates R1,R2,... runs every rate and prints the latency-throughput curve (--plot FILE.svg draws it).
-            --find-chips finds the fewest chips whose p99 stays within --p99-bound; when --chips does not hold it,
-            --find-rate-limit finds the largest global rate limit that does.
+            --sweep-rates R1,R2,... runs every rate and prints the latency-throughput curve (--plot FILE.svg draws it). \
+            --find-chips finds the fewest chips whose p99 stays within --p99-bound; --find-rate-limit finds the largest \
+            global rate limit that keeps it on --chips (for when they do not hold the load).
 
-              cavendish simulate serve nb-mini-v2 --hw v5e --chips 2 --rate 400 --duration 60
-              cavendish simulate serve nb-mini-v1 --hw v5e --rate 100 --arrivals burst --spike-factor 10 --find-chips --p99-bound 0.5
-              cavendish simulate serve sdxl-unet --hw v5e --chips 4 --max-batch 8 --batch-timeout 2 --sweep-rates 0.5,1,1.5,1.7 --json
+              cavendish simulate serve nb-mini-v2 --chips 2 --rate 400 --duration 60
+              cavendish simulate serve nb-mini-v1 --rate 100 --arrivals burst --find-chips
+              cavendish simulate serve sdxl-unet --chips 4 --max-batch 4 --sweep-rates 0.5,1
             """
         )
         @Argument(help: "Model name (as for `simulate model`).") var name: String

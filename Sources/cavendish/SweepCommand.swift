@@ -35,7 +35,8 @@ struct SweepCommand: ParsableCommand {
         the rest are made. Extending the spec keeps every row it still contains.
 
           cavendish sweep Tests/Fixtures/sweeps/steps-guidance.json --out sweep-demo
-          cavendish sweep Tests/Fixtures/sweeps/steps-guidance.json --out sweep-demo --workers 2
+          cavendish sweep Tests/Fixtures/sweeps/steps-guidance.json --out sweep-demo \\
+            --workers 2
 
         --workers N runs N processes on this machine, each with its own pipeline and CAVENDISH_THREADS = \
         cores / N. --shard I/N runs only rows I, I+N, I+2N, ... and leaves the table to --collect: that is \
