@@ -10,8 +10,11 @@ import Foundation
 /// worker, never O(sequence^2). Only when the caller asks for the `qk_matmul_output` output is the score
 /// matrix materialized, because that output is the score matrix.
 enum AttentionKernel {
-    static let queryBlock = 64
-    static let keyBlock = 256
+    /// Query rows per task and keys per block: 128 x 512 measured fastest of 64-128 x 256-1024 at our
+    /// sizes (`kernels bench --filter attention`, session 10: 0.60-0.65 and 0.77-0.81 of sgemm at 256 and
+    /// 1024 tokens, against 0.52-0.66 and 0.68-0.72 for 64 x 256); the score block is 256 KiB per worker.
+    static let queryBlock = 128
+    static let keyBlock = 512
 
     /// The problem after inputs are brought to dense float32 (B, H, S, D) layout.
     struct Problem {
