@@ -57,9 +57,15 @@ public enum ChromeTrace {
 
     /// Writes trace JSON to `path` through a temporary file, refusing to replace a file unless `overwrite`.
     public static func write(_ data: Data, to path: String, overwrite: Bool) throws {
-        if FileManager.default.fileExists(atPath: path) && !overwrite {
-            throw SimulatorError("\(path) exists; pass --force to replace it")
-        }
-        try AtomicFile.write(data, to: path, overwrite: overwrite)
+        try publish(data, to: path, overwrite: overwrite)
     }
+}
+
+/// Writes a simulator output file (trace, plot) through a temporary file; an existing file is refused
+/// with the command line's wording unless `overwrite`.
+func publish(_ data: Data, to path: String, overwrite: Bool) throws {
+    if FileManager.default.fileExists(atPath: path) && !overwrite {
+        throw SimulatorError("\(path) exists; pass --force to replace it")
+    }
+    try AtomicFile.write(data, to: path, overwrite: overwrite)
 }

@@ -99,9 +99,14 @@ struct EngineSchedule {
         end = max(end, s + seconds)
     }
 
+    /// Books every write-back still waiting.
+    private mutating func flushWriteBacks() {
+        for c in cores.indices { bookOut(c) }
+    }
+
     /// Books every write-back still waiting, and the arrays' fill and drain once per kernel.
     mutating func finish() {
-        for c in cores.indices { bookOut(c) }
+        flushWriteBacks()
         end += Double(chip.arrayRows + chip.arrayCols) / chip.clockHz
     }
 
@@ -191,7 +196,7 @@ struct EngineSchedule {
             step(core: s % chip.tensorCores, inBytes: inBytes / Double(steps), matrixSeconds: 0, vectorSeconds: vector,
                  outBytes: outBytes / Double(steps))
         }
-        for c in cores.indices { bookOut(c) }
+        flushWriteBacks()
         return (inBytes + outBytes, Int(4 * chunk), steps)
     }
 

@@ -1,4 +1,3 @@
-import CavendishIO
 import Foundation
 
 /// A small SVG chart: points and polylines on linear or log axes, with ticks, labels and a legend. The
@@ -91,8 +90,7 @@ public struct SVGPlot: Sendable {
 
     /// Writes the SVG to `path` through a temporary file, refusing to replace a file unless `overwrite`.
     public func write(to path: String, overwrite: Bool) throws {
-        if FileManager.default.fileExists(atPath: path) && !overwrite { throw SimulatorError("\(path) exists; pass --force to replace it") }
-        try AtomicFile.write(Data(svg().utf8), to: path, overwrite: overwrite)
+        try publish(Data(svg().utf8), to: path, overwrite: overwrite)
     }
 
     /// The roofline of `report` on `chip`: every kernel's arithmetic intensity (FLOPs per HBM byte)

@@ -99,9 +99,9 @@ public struct ServingFleet: Sendable {
         var now = arrivals.first?.time ?? 0
         while i < arrivals.count || head < queue.count {
             let waiting = queue.count - head
+            let chip = free.indices.min { free[$0] < free[$1] }!   // the replica that frees first
             var dispatchAt = Double.infinity
             if waiting > 0 {
-                let chip = free.indices.min { free[$0] < free[$1] }!
                 // A full batch is ready when its last member arrived; a partial one at the oldest's timeout,
                 // or at once when no more requests will come.
                 let ready = waiting >= maxBatch ? queue[head + maxBatch - 1]
@@ -127,7 +127,6 @@ public struct ServingFleet: Sendable {
                 queue.append(r.time)
                 continue
             }
-            let chip = free.indices.min { free[$0] < free[$1] }!
             let size = min(waiting, maxBatch)
             let end = dispatchAt + serviceSeconds[size - 1]
             for k in head..<(head + size) { latencies.append(end - queue[k]) }

@@ -137,13 +137,7 @@ public struct Simulator: Sendable {
                 let w = workloads[a]
                 flops = w.flops
                 var tilings: [GemmTiling] = []
-                for g in w.gemms {
-                    let key = GemmKey(m: g.m, n: g.n, k: g.k, count: g.count, bytes: dtype.byteSize, reuse: g.aReuse)
-                    let t = cache[key] ?? GemmTiling.choose(m: g.m, n: g.n, k: g.k, count: g.count, elementBytes: dtype.byteSize,
-                                                           aReuse: g.aReuse, chip: chip, passes: chip.passes(for: dtype), blocks: gemmBlocks)
-                    cache[key] = t
-                    tilings.append(t)
-                }
+                for g in w.gemms { tilings.append(tiling(g, dtype: dtype, cache: &cache)) }
                 if w.kind == .attention, let geo = w.attention, attention == .dot {
                     (hbm, vmem, steps) = dotProductAttention(&schedule, geo, dtype: dtype, vectorOps: vectorOps, transcendentals: transcendentals,
                                                              extraIn: external, outputBytes: written, cache: &cache)
@@ -213,11 +207,7 @@ public struct Simulator: Sendable {
                              cache: inout [GemmKey: GemmTiling]) -> (Double, Int, Int) {
         let e = dtype.byteSize, passes = chip.passes(for: dtype)
         func tiling(m: Int, n: Int, k: Int) -> GemmTiling {
-            let key = GemmKey(m: m, n: n, k: k, count: a.batchHeads, bytes: e, reuse: 1)
-            if let t = cache[key] { return t }
-            let t = GemmTiling.choose(m: m, n: n, k: k, count: a.batchHeads, elementBytes: e, chip: chip, passes: passes, blocks: gemmBlocks)
-            cache[key] = t
-            return t
+            self.tiling(GemmShape(count: a.batchHeads, m: m, n: n, k: k), dtype: dtype, cache: &cache)
         }
         let scores = Double(a.batchHeads * a.sq * a.skv * e)
         let qk = schedule.gemm(tiling(m: a.sq, n: a.skv, k: a.d), passes: passes, vectorOps: 0, transcendentals: 0, extraIn: extraIn,
@@ -226,6 +216,16 @@ public struct Simulator: Sendable {
         let pv = schedule.gemm(tiling(m: a.sq, n: a.dv, k: a.skv), passes: passes, vectorOps: 0, transcendentals: 0, extraIn: 0,
                                outputBytes: outputBytes, mode: mode)
         return (qk.0 + softmax.0 + pv.0, max(qk.1, softmax.1, pv.1), qk.2 + softmax.2 + pv.2)
+    }
+
+    /// The blocking of `g` at `dtype`, chosen once per shape.
+    func tiling(_ g: GemmShape, dtype: DType, cache: inout [GemmKey: GemmTiling]) -> GemmTiling {
+        let key = GemmKey(m: g.m, n: g.n, k: g.k, count: g.count, bytes: dtype.byteSize, reuse: g.aReuse)
+        if let t = cache[key] { return t }
+        let t = GemmTiling.choose(m: g.m, n: g.n, k: g.k, count: g.count, elementBytes: dtype.byteSize, aReuse: g.aReuse, chip: chip,
+                                  passes: chip.passes(for: dtype), blocks: gemmBlocks)
+        cache[key] = t
+        return t
     }
 
     struct GemmKey: Hashable { var m, n, k, count, bytes: Int; var reuse: Double }

@@ -176,10 +176,9 @@ struct SimulateCommand: ParsableCommand {
             if kind == .data && batch % chips != 0 {
                 throw CommandError("--parallel data gives each chip whole images: --batch (\(batch)) must be a multiple of --chips (\(chips))")
             }
-            if chips > 1, chip.ici != nil {
-                do { _ = try Collective.axes(chips: chips, ici: chip.ici!) } catch { throw CommandError("\(error)") }
-            } else if chips > 1 {
-                throw CommandError("chip '\(chip.name)' describes no interconnect (ici), so --chips must be 1")
+            if chips > 1 {
+                guard let ici = chip.ici else { throw CommandError("chip '\(chip.name)' describes no interconnect (ici), so --chips must be 1") }
+                do { _ = try Collective.axes(chips: chips, ici: ici) } catch { throw CommandError("\(error)") }
             }
             return Simulator(chip: chip, fusion: fusion, attention: attentionMode, parallel: Parallelism(kind: kind, chips: chips, overlap: overlap))
         }

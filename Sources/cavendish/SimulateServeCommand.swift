@@ -68,13 +68,18 @@ extension SimulateCommand {
                 let path = arrivals.dropFirst("trace".count).trimmingCharacters(in: .whitespaces)
                 guard !path.isEmpty else { throw CommandError("--arrivals trace needs a file: --arrivals 'trace FILE'") }
                 guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw CommandError("cannot read the trace file \(path)") }
+                // Users are numbered in order of first appearance: any label works, and runs reproduce.
+                var userIndex: [String: Int] = [:]
                 return try text.split(whereSeparator: \.isNewline).enumerated().compactMap { n, line in
                     let fields = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
                     if fields.first.map({ $0.isEmpty || $0.hasPrefix("#") }) ?? true { return nil }
                     guard let t = Double(fields[0]), t >= 0, t.isFinite else {
                         throw CommandError("\(path):\(n + 1): expected an arrival time in seconds, got '\(fields[0])'")
                     }
-                    return ServingFleet.Request(time: t, user: fields.count > 1 ? abs(Int(fields[1]) ?? fields[1].hashValue) : 0)
+                    let label = fields.count > 1 ? fields[1] : ""
+                    let user = userIndex[label] ?? userIndex.count
+                    userIndex[label] = user
+                    return ServingFleet.Request(time: t, user: user)
                 }
             }
             let process: ArrivalProcess
