@@ -57,9 +57,11 @@ let package = Package(
         // inference, cost) that shape inference, the simulator, the executor and the backends read.
         .target(name: "CavendishOps", dependencies: ["CavendishCore"]),
         // CPU backend: ONNX-semantics kernels, the thread pool, the op dispatcher.
-        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CavendishOps", "CBLAS", "CVectorMath"], swiftSettings: kernelSettings),
+        .target(name: "CavendishCPU", dependencies: ["CavendishCore", "CavendishOps", "CBLAS", "CVectorMath", "CBFloat16GEMM"], swiftSettings: kernelSettings),
         // Vectorized float math for the CPU kernels' hot loops, in C so that clang's vectorizer applies.
         .target(name: "CVectorMath", cSettings: cKernelSettings),
+        // bfloat16 GEMM for the CPU backend's bf16 switch, through oneDNN's matmul (libdnnl-dev; see the README).
+        .target(name: "CBFloat16GEMM", cSettings: cKernelSettings, linkerSettings: [.linkedLibrary("dnnl")]),
         // Weight and image IO: HDF5, safetensors, PNG.
         .target(name: "CavendishIO", dependencies: ["CavendishCore", "CHDF5", "CPNG"]),
         // Graphs: models described once as data, shape inference, the memory planner, the executor.

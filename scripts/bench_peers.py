@@ -17,6 +17,8 @@ and masks ("inputs" in the JSON says which).
 
 Contenders:
   torch        PyTorch eager under torch.no_grad(), torch.set_num_threads(N).
+  torch_bf16   the same under torch.autocast("cpu", dtype=torch.bfloat16) (--serve only): matmuls and
+               convolutions in bfloat16 through oneDNN, the rest in float32, as `cavendish --bf16` computes.
   onnxruntime  the same three computations exported with torch.onnx.export (TorchScript exporter,
                dynamo=False, opset 21 by default; ref_scale is a graph input, not a constant) into a
                temporary folder, run with CPUExecutionProvider, intra_op_num_threads=N,
@@ -425,6 +427,11 @@ def run(a):
     return result
 
 
+def _autocast_bf16(torch, fn):
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        return fn()
+
+
 def serve(result, torch):
     """Answers timing requests on stdin, one call each, until stdin closes."""
     jobs = result.pop("jobs")
@@ -433,6 +440,9 @@ def serve(result, torch):
         j = jobs[m]
         calls[("torch", m)] = j["eager"]
         calls[("onnxruntime", m)] = (lambda s=j["session"], f=j["feed"]: s.run(None, f))
+        # PyTorch in bfloat16 as our bf16 switch computes: matmuls and convolutions in bf16 under autocast
+        # (oneDNN), the rest in float32.
+        calls[("torch_bf16", m)] = (lambda fn=j["eager"]: _autocast_bf16(torch, fn))
     print(json.dumps({"ready": True, **result}), flush=True)
     gc.disable()
     with torch.no_grad():

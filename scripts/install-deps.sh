@@ -13,6 +13,13 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends libopenblas-dev libhdf5-dev libpng-dev libjpeg62-turbo-dev libheif-dev pkg-config >/dev/null
 fi
+# oneDNN (no pkg-config file), for the bf16 switch's GEMM (Sources/CBFloat16GEMM).
+if [ ! -e /usr/include/oneapi/dnnl/dnnl.h ]; then
+  echo "install-deps: installing libdnnl-dev (oneDNN) through apt" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends libdnnl-dev >/dev/null
+fi
 # Tesseract, for `cavendish evaluate`'s OCR of the quoted text (and its test against the recipe's readings).
 if ! command -v tesseract >/dev/null 2>&1; then
   echo "install-deps: installing tesseract-ocr through apt" >&2

@@ -71,3 +71,22 @@ CAV_DISPATCH(cav_sigmoid, (const float *src, float *dst, ptrdiff_t n), (src, dst
         dst[i] = x != x ? x : y;
     }
 })
+
+// Binary arithmetic on one row, for Add/Sub/Mul/Div and the executor's fused epilogues (often in place,
+// d == a). Each operand steps 1 (a full row) or 0 (one value broadcast along the row); other strides take
+// the general loop. Swift's version called its operator through a closure per element (not vectorized).
+#define CAV_BINARY_LOOPS(EXPR) \
+    if (sa == 1 && sb == 1) { CAV_ELEMENTWISE for (ptrdiff_t i = 0; i < n; i++) { float x = a[i], y = b[i]; d[i] = EXPR; } } \
+    else if (sa == 1 && sb == 0) { float y = b[0]; CAV_ELEMENTWISE for (ptrdiff_t i = 0; i < n; i++) { float x = a[i]; d[i] = EXPR; } } \
+    else if (sa == 0 && sb == 1) { float x = a[0]; CAV_ELEMENTWISE for (ptrdiff_t i = 0; i < n; i++) { float y = b[i]; d[i] = EXPR; } } \
+    else { for (ptrdiff_t i = 0; i < n; i++) { float x = a[i * sa], y = b[i * sb]; d[i] = EXPR; } }
+
+CAV_DISPATCH(cav_binary, (int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *d, ptrdiff_t n),
+             (op, a, sa, b, sb, d, n), {
+    switch (op) {
+    case CAV_ADD: CAV_BINARY_LOOPS(x + y) break;
+    case CAV_SUB: CAV_BINARY_LOOPS(x - y) break;
+    case CAV_MUL: CAV_BINARY_LOOPS(x * y) break;
+    default: CAV_BINARY_LOOPS(x / y) break;
+    }
+})

@@ -127,6 +127,20 @@ public enum KernelBenchmarks {
                 _ = try backend.run("MatMul", [a, b])
             }
         }
+        // The bf16 switch's MatMul (oneDNN, bfloat16 operands, float32 accumulation) against float32 sgemm: above 1 is
+        // faster. The right operand is a constant (a weight), rounded once; the left one is rounded every call.
+        let bf16 = { var o = CPUBackend.Options(); o.bfloat16MatMul = true; return CPUBackend(options: o) }()
+        for (name, aShape, bShape) in [("MatMul bf16 1024x1024 @ 1024x1024", [1024, 1024], [1024, 1024]),
+                                       ("MatMul bf16 [1,256,256] @ [256,1024] (DiT mlp_fc1)", [1, 256, 256], [256, 1024])] {
+            let a = random(aShape, seed: 3), b = random(bShape, seed: 4)
+            let m = Shape.count(aShape) / aShape.last!, k = aShape.last!, n = bShape.last!
+            var call = KernelInvocation(op: "MatMul", inputs: [a, b])
+            call.constantInputs = [1]
+            try compute(name, flops: 2.0 * Double(m * n * k), target: 1, reference: "cblas_sgemm \(m)x\(n)x\(k) (float32)",
+                        referenceCall: sgemm(m: m, n: n, k: k)) {
+                _ = try bf16.run(call)
+            }
+        }
         // Convolutions: the reference is sgemm of the im2col-equivalent shape (M = Cout, K = Cin*kh*kw, N = OH*OW).
         let convs: [(String, [Int], [Int], [String: Attributes.Value], Int)] = [
             ("Conv 3x3 64->64 on 64x64, pad 1", [1, 64, 64, 64], [64, 64, 3, 3], ["pads": .ints([1, 1, 1, 1])], 64 * 64),

@@ -1,3 +1,4 @@
+import CVectorMath
 import CavendishCore
 import CavendishOps
 import Foundation
@@ -42,28 +43,31 @@ enum BinaryKernels {
         try t.expanded(to: shape).strides
     }
 
+    /// One row of float arithmetic: `d[i] = a[i * sa] op b[i * sb]` for `n` elements.
     typealias FloatRow = (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int) -> Void
 
-    @inline(__always)
-    static func row(_ f: @escaping (Float, Float) -> Float) -> FloatRow {
-        { a, sa, b, sb, d, n in
-            if sa == 1 && sb == 1 { for i in 0..<n { d[i] = f(a[i], b[i]) } }
-            else if sa == 1 && sb == 0 { let bv = b[0]; for i in 0..<n { d[i] = f(a[i], bv) } }
-            else if sa == 0 && sb == 1 { let av = a[0]; for i in 0..<n { d[i] = f(av, b[i]) } }
-            else { for i in 0..<n { d[i] = f(a[i * sa], b[i * sb]) } }
+    /// The row function of `op`: Add, Sub, Mul and Div vectorized in C (`cav_binary`), Pow elementwise.
+    static func floatRow(_ op: OperatorKind) throws -> FloatRow {
+        if let code = vectorCode(op) {
+            return { a, sa, b, sb, d, n in cav_binary(code, a, sa, b, sb, d, n) }
+        }
+        guard op == .pow else { throw KernelError.unsupported(op.name) }
+        return { a, sa, b, sb, d, n in for i in 0..<n { d[i] = Foundation.pow(a[i * sa], b[i * sb]) } }
+    }
+
+    /// `cav_binary`'s operator code for Add, Sub, Mul and Div.
+    static func vectorCode(_ op: OperatorKind) -> Int32? {
+        switch op {
+        case .add: return Int32(CAV_ADD)
+        case .sub: return Int32(CAV_SUB)
+        case .mul: return Int32(CAV_MUL)
+        case .div: return Int32(CAV_DIV)
+        default: return nil
         }
     }
 
     static func floatBinary(_ op: OperatorKind, _ a: Tensor, _ b: Tensor, _ shape: [Int], into out: Tensor) throws -> Tensor {
-        let f: FloatRow
-        switch op {
-        case .add: f = row(+)
-        case .sub: f = row(-)
-        case .mul: f = row(*)
-        case .div: f = row(/)
-        case .pow: f = row { Foundation.pow($0, $1) }
-        default: throw KernelError.unsupported(op.name)
-        }
+        let f = try floatRow(op)
         let loop = StridedLoop(shape: shape, strides: [out.strides, try broadcastStrides(a, to: shape), try broadcastStrides(b, to: shape)])
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self), po = out.pointer(as: Float.self)
         let n = loop.innerCount, sa = loop.innerStrides[1], sb = loop.innerStrides[2]

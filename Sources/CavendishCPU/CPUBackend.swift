@@ -15,6 +15,11 @@ public struct CPUBackend: OperatorBackend {
     public struct Options: Sendable {
         /// Flash-style attention (O(sequence x head_dim) memory); off materializes the score matrix.
         public var fusedAttention = true
+        /// Elementwise chains applied in the call of the node they follow (`KernelInvocation.epilogue`, planned by
+        /// the executor's `FusionPlan`); off runs every node as its own call.
+        public var fusedEpilogues = true
+        /// MatMul in bfloat16 with float32 accumulation (`BFloat16MatMul`, oneDNN); off computes in float32.
+        public var bfloat16MatMul = false
         /// The defaults.
         public init() {}
     }
@@ -45,14 +50,24 @@ public struct CPUBackend: OperatorBackend {
         return nil
     }
 
-    /// Runs one operator.
+    /// Applies fused epilogues (`KernelInvocation.epilogue`) unless the options turn them off.
+    public var fusesEpilogues: Bool { options.fusedEpilogues }
+
+    /// Runs one operator, then its epilogue steps on output 0.
     public func run(_ call: KernelInvocation) throws -> [Tensor] {
         guard let kind = call.kind, let kernel = Self.kernels[kind] else {
             throw KernelError.unsupported("operator \(call.op) is not implemented by the CPU backend")
         }
         do {
             if kind == .attention && !options.fusedAttention { return try AttentionKernel.run(call, fused: false) }
-            return try kernel(call)
+            var body = kernel
+            if kind == .matMul && options.bfloat16MatMul { body = { try [MatMulKernel.run($0, bfloat16: true)] } }
+            guard !call.epilogue.isEmpty else { return try body(call) }
+            var head = call
+            head.epilogue = []
+            let outs = try body(head)
+            try EpilogueKernel.apply(call.epilogue, to: outs[0])
+            return outs
         } catch let error as TensorError {
             // View and shape helpers report in tensor terms; name the operator for the user.
             throw KernelError.invalid("\(call.op): \(error.description)")

@@ -72,7 +72,8 @@ func blasCall(_ a: BLASMatrix, _ b: BLASMatrix, _ c: UnsafeMutablePointer<Float>
 /// A shared right operand with a dense left operand folds the batch into M for one large GEMM; otherwise
 /// each batch is one GEMM, run across the pool when the batches are many and small.
 enum MatMulKernel {
-    static func run(_ call: KernelInvocation) throws -> Tensor {
+    /// `bfloat16`: both operands rounded to bfloat16, float32 accumulation (`BFloat16MatMul`).
+    static func run(_ call: KernelInvocation, bfloat16: Bool = false) throws -> Tensor {
         let a0 = try call.input(0), b0 = try call.input(1)
         guard a0.dtype.isFloatingPoint, b0.dtype == a0.dtype else {
             throw KernelError.unsupported("MatMul on \(a0.dtype) x \(b0.dtype) (float types of one kind only)")
@@ -83,7 +84,14 @@ enum MatMulKernel {
         if g.aVector { a = try a.reshaped([1, a.shape[0]]) }
         if g.bVector { b = try b.reshaped([b.shape[0], 1]) }
         let out = g.k == 0 ? Tensor(zeros: g.batch + [g.m, g.n]) : call.output(0, shape: g.batch + [g.m, g.n])
-        try multiply(a, b, into: out, batch: g.batch, m: g.m, n: g.n, k: g.k)
+        // Products with a single row (the conditioning MLPs, adaLN's modulation) stay float32: they cost nothing, and
+        // their rounding error would scale every token's activations.
+        if bfloat16 && g.k > 0 && Shape.count(g.batch) * g.m >= BFloat16MatMul.minimumRows {
+            try BFloat16MatMul.multiply(try a.expanded(to: g.batch + [g.m, g.k]), try b.expanded(to: g.batch + [g.k, g.n]), into: out,
+                                        batch: g.batch, m: g.m, n: g.n, k: g.k, constantB: call.constantInputs.contains(1) && b0.dtype == .float32)
+        } else {
+            try multiply(a, b, into: out, batch: g.batch, m: g.m, n: g.n, k: g.k)
+        }
         return try out.reshaped(g.outputShape).converted(to: a0.dtype)
     }
 

@@ -47,7 +47,15 @@ public final class GraphExecutor: @unchecked Sendable {
     /// The buffer plan for intermediates.
     public let plan: MemoryPlan
     private let resident: [ValueID: Tensor]
-    private let runNodes: [Node]
+    /// Indices in `graph.nodes` of the nodes each run executes (the rest were folded at load).
+    private let runNodes: [Int]
+    /// The fused calls (`FusionPlan.none` when fusion is off or the backend does not fuse).
+    public let fusion: FusionPlan
+    /// For each fused call's head, its group.
+    private let groupByHead: [Int: FusionPlan.Group]
+    /// Node indices in the order their calls run: `runNodes` less the fused steps, each fused head moved to
+    /// its group's `at`.
+    private let callOrder: [Int]
     private let arena: TensorStorage
     /// Runs share the arena, so they take turns.
     private let runLock = NSLock()
@@ -68,9 +76,10 @@ public final class GraphExecutor: @unchecked Sendable {
     /// generation) executes, however many executors it goes through, without seeing other tests' runs.
     @TaskLocal public static var runObserver: (@Sendable (Graph) -> Void)?
 
-    /// Loads `weights` (by name) for `graph`.
+    /// Loads `weights` (by name) for `graph`. With `fusion` (the default unless `CAVENDISH_FUSION=0`) and a
+    /// backend that fuses, elementwise chains run inside the call of the node they follow (`FusionPlan`).
     public init(graph: Graph, weights: [String: Tensor], backend: any KernelBackend, usesPlan: Bool = true,
-                residency: WeightResidency = .widened) throws {
+                residency: WeightResidency = .widened, fusion: Bool = FusionPlan.enabledByDefault) throws {
         self.graph = graph
         self.backend = backend
         self.usesPlan = usesPlan
@@ -97,9 +106,9 @@ public final class GraphExecutor: @unchecked Sendable {
             default: break
             }
         }
-        var remaining: [Node] = []
+        var remaining: [Int] = []
         var folded = Set<ValueID>()
-        for node in graph.nodes {
+        for (index, node) in graph.nodes.enumerated() {
             if node.inputs.allSatisfy({ $0 == nil || resident[$0!] != nil }) {
                 // Layout ops fold into views of a stored 16-bit weight; anything that computes gets the
                 // widened values, so folding rounds nothing.
@@ -109,14 +118,23 @@ public final class GraphExecutor: @unchecked Sendable {
                                                            attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count))
                 for (o, t) in zip(node.outputs, outs) { resident[o] = t; folded.insert(o) }
             } else {
-                remaining.append(node)
+                remaining.append(index)
             }
         }
         runNodes = remaining
+        let fusionPlan = fusion && backend.fusesEpilogues && usesPlan ? FusionPlan(graph: graph, candidates: remaining) : .none
+        self.fusion = fusionPlan
+        let groupByHead = Dictionary(uniqueKeysWithValues: fusionPlan.groups.map { ($0.head, $0) })
+        self.groupByHead = groupByHead
+        let steps = fusionPlan.fusedSteps, late = Dictionary(grouping: fusionPlan.groups.filter { $0.at > $0.head }, by: \.at)
+        callOrder = remaining.flatMap { i -> [Int] in
+            guard !steps.contains(i), groupByHead[i].map({ $0.at == i }) ?? true else { return late[i]?.map(\.head) ?? [] }
+            return [i] + (late[i]?.map(\.head) ?? [])
+        }
         self.resident = resident
         var seen = Set<ObjectIdentifier>()
         residentBytes = resident.values.reduce(0) { sum, t in seen.insert(ObjectIdentifier(t.storage)).inserted ? sum + t.storage.byteCount : sum }
-        plan = MemoryPlan(graph: graph, exclude: folded)
+        plan = MemoryPlan(graph: graph, exclude: folded, fusion: fusionPlan)
         arena = TensorStorage(byteCount: plan.arenaBytes, zeroed: false)
     }
 
@@ -135,24 +153,42 @@ public final class GraphExecutor: @unchecked Sendable {
             guard t.shape == v.shape else { throw GraphError("input '\(v.name)' has shape \(t.shape), expected \(v.shape)") }
             env[id] = t.converted(to: v.dtype)
         }
-        for node in runNodes {
+        for index in callOrder {
+            let node = graph.nodes[index]
             var widenedCount = 0
-            let inputs = node.inputs.map { id -> Tensor? in
+            func value(_ id: ValueID?) -> Tensor? {
                 guard let id, let t = env[id] else { return nil }
                 guard t.dtype != graph[id].dtype else { return t }
                 defer { widenedCount += 1 }
                 return widened(t, slot: widenedCount)
             }
-            var call = KernelInvocation(op: node.op, inputs: inputs,
+            var call = KernelInvocation(op: node.op, inputs: node.inputs.map(value),
                                         attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count)
-            if usesPlan { call.outputBuffers = node.outputs.map { planned($0) } }
+            // Resident inputs passed as they are (not widened into a scratch buffer, whose bytes change) are constant.
+            call.constantInputs = Set(node.inputs.indices.filter { i in
+                node.inputs[i].map { id in resident[id].map { $0.dtype == graph[id].dtype } ?? false } ?? false
+            })
+            var outputs = node.outputs, label = node.op
+            if let group = groupByHead[index] {
+                var chainValue = node.outputs[0]
+                for s in group.steps {
+                    let step = graph.nodes[s]
+                    let operand = step.inputs.firstIndex { $0 != chainValue }
+                    call.epilogue.append(EpilogueStep(op: step.op, operand: operand.flatMap { value(step.inputs[$0]) },
+                                                      operandFirst: operand == 0, attributes: step.attributes))
+                    chainValue = step.outputs[0]
+                    label += "+" + step.op
+                }
+                outputs = [group.output]
+            }
+            if usesPlan { call.outputBuffers = outputs.map { planned($0) } }
             let outs: [Tensor]
             let started = profiling ? DispatchTime.now().uptimeNanoseconds : 0
-            defer { if profiling { secondsByOp[node.op, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 } }
+            defer { if profiling { secondsByOp[label, default: 0] += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9 } }
             do { outs = try backend.run(call) } catch {
-                throw GraphError("node \(node.name.isEmpty ? node.op : node.name) (\(node.op)): \(error)")
+                throw GraphError("node \(node.name.isEmpty ? node.op : node.name) (\(label)): \(error)")
             }
-            for (o, t) in zip(node.outputs, outs) {
+            for (o, t) in zip(outputs, outs) {
                 // A kernel may return a view of an input (Reshape, an identity Transpose, a dense Slice).
                 // The input's bytes may be reused as soon as this node is done, so a view into the arena
                 // is copied into the output's own planned bytes, which are disjoint from every input's.

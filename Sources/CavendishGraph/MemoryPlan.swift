@@ -17,12 +17,25 @@ public struct MemoryPlan: Sendable {
     /// Alignment of every offset.
     public static let alignment = 64
 
-    /// Plans `graph`; values in `exclude` (for example, results folded at load time) are left out.
-    public init(graph: Graph, exclude: Set<ValueID> = []) {
+    /// Plans `graph`; values in `exclude` (for example, results folded at load time) are left out. With a
+    /// fusion plan, the values computed inside fused calls are left out too, each chain's result is live
+    /// from the call's `at` on, and everything the call reads until then (so the result never shares bytes
+    /// with anything the call reads).
+    public init(graph: Graph, exclude: Set<ValueID> = [], fusion: FusionPlan = .none) {
         var first: [ValueID: Int] = [:], last: [ValueID: Int] = [:]
         for (i, node) in graph.nodes.enumerated() {
-            for o in node.outputs where !exclude.contains(o) { first[o] = i; last[o] = i }
+            for o in node.outputs where !exclude.contains(o) && !fusion.fusedAway.contains(o) {
+                first[o] = fusion.producedAt[o] ?? i
+                last[o] = i
+            }
             for case let v? in node.inputs where first[v] != nil { last[v] = i }
+        }
+        // A fused call runs at its group's `at`: everything it reads (the head's inputs and the steps'
+        // operands, some of whose nodes come before `at` in graph order) is read there.
+        for g in fusion.groups where g.at > g.head {
+            for n in [g.head] + g.steps {
+                for case let v? in graph.nodes[n].inputs where first[v] != nil { last[v] = max(last[v]!, g.at) }
+            }
         }
         for o in graph.outputs where first[o] != nil { last[o] = graph.nodes.count }
         let planned = first.keys.sorted { a, b in

@@ -1,4 +1,5 @@
 import CavendishCore
+import CavendishGraph
 import Foundation
 
 /// Component timings of a loaded pipeline, on the inputs the peers' benchmark script uses: one denoiser
@@ -50,6 +51,11 @@ public struct PipelineBenchmark: Sendable {
         let before = denoiser.secondsByOp
         for _ in 0..<runs { _ = try denoiser.run(inputs) }
         return denoiser.secondsByOp.map { ($0.key, ($0.value - (before[$0.key] ?? 0)) * 1000 / Double(runs)) }.sorted { $0.1 > $1.1 }
+    }
+
+    /// The fusion plan of the benchmark's denoiser graph of `preset` (one line per fused call, then a count).
+    public static func denoiserFusionPlan(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset) throws -> FusionPlan {
+        try pipeline.denoiser(preset, referenceTokens: 8).fusion
     }
 
     /// Median milliseconds of `runs` calls of `body`, after one untimed warm-up call.

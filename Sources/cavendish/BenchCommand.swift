@@ -42,6 +42,10 @@ struct BenchCommand: ParsableCommand {
         /// Idle seconds before each timed call: longer than OpenMP's 200 ms spin-wait, so that every
         /// contender starts on quiet cores.
         static let pause = 0.25
+        /// The contender that is our runtime with fusion off.
+        static let unfused = "ours_unfused"
+        /// The contender that is our runtime with the bf16 switch (MatMul in bfloat16, float32 accumulation).
+        static let bf16 = "ours_bf16"
 
         static let prompts = [
             "A photo of <p1> at the beach holding a sign that says \"HELLO\".",
@@ -107,11 +111,22 @@ struct BenchCommand: ParsableCommand {
                 request.seed = 100
                 switches["v2_seconds_\(label)"] = try PipelineBenchmark.median(5) { _ = try variant.generate(request) } / 1000
             }
-            // Our denoiser steps and VAE decode against the peers', one call of each contender per round.
-            let calls: [(key: String, model: String, ours: () throws -> Void)] = [
-                ("dit_v1_step_ms", "dit_v1", try PipelineBenchmark.denoiserStep(pipeline, preset: .v1)),
-                ("dit_v2_step_ms", "dit_v2", try PipelineBenchmark.denoiserStep(pipeline, preset: .v2)),
-                ("vae_decode_ms", "vae", try PipelineBenchmark.decode(pipeline)),
+            // Our denoiser steps and VAE decode against the peers', one call of each contender per round; beside them our
+            // runtime with fusion off (every elementwise node its own call) and with the bf16 switch, so that each
+            // switch's effect is a ratio from the same rounds. The bf16 switch is also compared with PyTorch's bf16.
+            let variantOptions: [(String, CPUBackend.Options)] = [
+                (Self.unfused, { var o = CPUBackend.Options(); o.fusedEpilogues = false; return o }()),
+                (Self.bf16, { var o = CPUBackend.Options(); o.bfloat16MatMul = true; return o }()),
+            ]
+            var pipelines: [(String, NBMiniPipeline)] = [("ours", pipeline)]
+            for (label, options) in variantOptions {
+                pipelines.append((label, try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder",
+                                                            backend: CPUBackend(options: options))))
+            }
+            let models: [(key: String, model: String, call: (NBMiniPipeline) throws -> () throws -> Void)] = [
+                ("dit_v1_step_ms", "dit_v1", { try PipelineBenchmark.denoiserStep($0, preset: .v1) }),
+                ("dit_v2_step_ms", "dit_v2", { try PipelineBenchmark.denoiserStep($0, preset: .v2) }),
+                ("vae_decode_ms", "vae", { try PipelineBenchmark.decode($0) }),
             ]
             var peers = JSONValue.object([:])
             var server: PeerServer?
@@ -121,21 +136,32 @@ struct BenchCommand: ParsableCommand {
             }
             var ours: [String: Double] = [:], theirs: [String: [String: Double]] = [:]
             var rounds: [String: [String: RoundRatio]] = [:]
-            for call in calls {
-                var contenders = [InterleavedRounds.Contender("ours") { try InterleavedRounds.timed(call.ours) }]
+            for m in models {
+                var contenders = try pipelines.map { label, p in
+                    let call = try m.call(p)
+                    return InterleavedRounds.Contender(label) { try InterleavedRounds.timed(call) }
+                }
                 if let server {
-                    for peer in PeerServer.contenders { contenders.append(.init(peer) { try server.seconds(peer, call.model) }) }
+                    for peer in PeerServer.contenders { contenders.append(.init(peer) { try server.seconds(peer, m.model) }) }
                 }
                 let samples = try InterleavedRounds.run(contenders, warmup: 2, minRounds: rounds_, pause: Self.pause)
                 let median = { (xs: [Double]) in xs.sorted()[xs.count / 2] * 1000 }
-                ours[call.key] = median(samples["ours"]!)
-                for peer in PeerServer.contenders where samples[peer] != nil {
-                    theirs[peer, default: [:]][call.key] = median(samples[peer]!)
-                    rounds[call.key, default: [:]][peer] = RoundRatio(samples["ours"]!, over: samples[peer]!)
+                ours[m.key] = median(samples["ours"]!)
+                for other in contenders.map(\.name) where other != "ours" {
+                    theirs[other, default: [:]][m.key] = median(samples[other]!)
+                }
+                // Ratios below 1: the numerator is faster. "ours" over every other contender (keyed by the other's
+                // name), and the bf16 switch over float32 ONNX Runtime, PyTorch in bf16 and our float32.
+                for other in contenders.map(\.name) where other != "ours" && other != Self.bf16 {
+                    rounds[m.key, default: [:]][other] = RoundRatio(samples["ours"]!, over: samples[other]!)
+                }
+                for other in ["onnxruntime", "torch_bf16", "ours"] where samples[other] != nil {
+                    rounds[m.key, default: [:]]["\(Self.bf16)/\(other)"] = RoundRatio(samples[Self.bf16]!, over: samples[other]!)
                 }
             }
             server?.close()
             let profile = try PipelineBenchmark.denoiserProfile(pipeline, preset: .v2)
+            let fusionPlan = try PipelineBenchmark.denoiserFusionPlan(pipeline, preset: .v2).description.split(separator: "\n").map(String.init)
             var ratios: [String: [String: Double]] = [:]
             for (key, byPeer) in rounds { for (peer, r) in byPeer { ratios[peer, default: [:]][key] = r.median } }
             let speedup = speedupRounds.median
@@ -145,6 +171,7 @@ struct BenchCommand: ParsableCommand {
                                 cavendishBlasSplit: env["CAVENDISH_BLAS_SPLIT"] ?? "unset", imagesPerPreset: images, presets: perPreset,
                                 speedupV1OverV2: speedup, switches: switches, peakResidentBytes: peakBytes, residentWeightBytes: weightBytes,
                                 ours: ours, ditV2StepMsByOp: profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
+                                ditV2FusionPlan: fusionPlan,
                                 peers: peers, peerMs: theirs, ratioOursOverPeer: ratios, ratioRounds: rounds, speedupRounds: speedupRounds)
             if json {
                 try JSONOutput.print(report, pretty: true)
@@ -165,16 +192,19 @@ struct BenchCommand: ParsableCommand {
                          switches["v2_seconds_weights_16bit_resident"] ?? 0))
             print(String(format: "v2 resident weights: %.1f MB widened to float32, %.1f MB kept 16-bit", Double(weightBytes["v2_widened"] ?? 0) / 1e6,
                          Double(weightBytes["v2_stored"] ?? 0) / 1e6))
+            print("DiT v2 step fusion plan: \(fusionPlan.last ?? "none") (`CAVENDISH_FUSION=0` turns fusion off)")
             print("DiT v2 step by op (ms): " + profile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
-                var line = String(format: "%-16@ ours %7.2f ms", k as NSString, v)
-                for contender in ["onnxruntime", "torch"] {
-                    if let t = theirs[contender]?[k], let r = rounds[k]?[contender] {
-                        line += String(format: "   %@ %7.2f ms (ratio %.2f [%.2f, %.2f]%@)", contender, t, r.median, r.q1, r.q3,
-                                       r.conclusive ? "" : ", spread too wide to conclude")
-                    }
+                var line = String(format: "%-16@ ours %.2f ms", k as NSString, v)
+                for (name, ms) in (theirs.compactMap { name, byKey in byKey[k].map { (name, $0) } }).sorted(by: { $0.0 < $1.0 }) {
+                    line += String(format: ", %@ %.2f", name, ms)
                 }
                 print(line)
+                for ratio in ["onnxruntime", "torch", Self.unfused, "\(Self.bf16)/onnxruntime", "\(Self.bf16)/torch_bf16", "\(Self.bf16)/ours"] {
+                    guard let r = rounds[k]?[ratio] else { continue }
+                    print(String(format: "    %@ / %@: %.2f [%.2f, %.2f]%@", ratio.contains("/") ? "" : "ours", ratio, r.median, r.q1, r.q3,
+                                 r.conclusive ? "" : " (spread too wide to conclude)").replacingOccurrences(of: "     / ", with: "    "))
+                }
             }
         }
 
@@ -193,6 +223,8 @@ struct BenchCommand: ParsableCommand {
             let residentWeightBytes: [String: Int]
             let ours: [String: Double]
             let ditV2StepMsByOp: [String: Double]
+            /// The DiT v2 step's fused calls, one line each, then their count (`FusionPlan.description`).
+            let ditV2FusionPlan: [String]
             /// The peers' script metadata (versions, weights, ONNX export check).
             let peers: JSONValue
             /// The peers' medians, ms, from the same interleaved rounds as `ours`.
@@ -211,7 +243,7 @@ struct BenchCommand: ParsableCommand {
 /// once, then times one call per request, so that its calls can alternate with ours round by round.
 final class PeerServer {
     /// The peers it runs.
-    static let contenders = ["onnxruntime", "torch"]
+    static let contenders = ["onnxruntime", "torch", "torch_bf16"]
     /// The script's first line: versions, weights, the ONNX export's check against PyTorch.
     private(set) var metadata = JSONValue.object([:])
     private let process = Process()

@@ -22,6 +22,8 @@ struct GenerationRecord: Codable, Sendable {
     var preset: String, modelSha256: String, vaeSha256: String, refencSha256: String
     /// Sampling settings.
     var seed: UInt64, steps: Int, guidance: Double, refScale: Double, sampler: String, schedule: String
+    /// MatMul precision: float32, or bfloat16 with float32 accumulation (`generate --bf16`), which changes the pixels slightly.
+    var matmulPrecision: String
     /// img2img: the initial image, its SHA-256 and the strength (nil for text-to-image).
     var initImage: String?, initImageSha256: String?, strength: Double?
     /// Image size in pixels, and the SHA-256 of its RGB bytes (row-major), which the same seed, settings

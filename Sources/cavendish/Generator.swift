@@ -79,15 +79,20 @@ final class Generator {
     private var libraries: [String: PhotoLibrary] = [:]
     /// Credentials that sign a C2PA manifest into every PNG written (nil: none is written).
     var signer: C2PASigner?
+    /// `float32`, or `bfloat16` under `--bf16` (recorded with every image).
+    let matmulPrecision: String
 
     /// Loads the weights for `presets` from the folder `weights` names (or the default one). The runtime
-    /// switches (`fusedAttention`, `memoryPlan`, `residency`) change how the kernels run, not the images.
+    /// switches (`fusedAttention`, `memoryPlan`, `residency`) change how the kernels run, not the images;
+    /// `bfloat16MatMul` multiplies in bfloat16 (float32 accumulation), which changes the images slightly.
     init(weights: String?, presets: [NBMiniPipeline.Preset], fusedAttention: Bool = true, memoryPlan: Bool = true,
-         residency: GraphExecutor.WeightResidency = .widened) throws {
+         residency: GraphExecutor.WeightResidency = .widened, bfloat16MatMul: Bool = false) throws {
         let folder = try Self.weightsFolder(weights)
         let started = Date()
         var options = CPUBackend.Options()
         options.fusedAttention = fusedAttention
+        options.bfloat16MatMul = bfloat16MatMul
+        matmulPrecision = bfloat16MatMul ? "bfloat16" : "float32"
         do {
             pipeline = try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder", presets: presets,
                                           backend: CPUBackend(options: options), memoryPlan: memoryPlan, weightResidency: residency)
@@ -219,7 +224,8 @@ final class Generator {
             out: out, index: index, promptIndex: promptIndex, prompt: prompt, promptResolved: bound.text, negativePrompt: settings.negativePrompt,
             preset: preset.rawValue, modelSha256: digest("nb-mini-\(preset.rawValue).h5"), vaeSha256: digest("nb-mini-vae.h5"),
             refencSha256: digest("nb-mini-refenc.h5"), seed: seed, steps: result.steps, guidance: result.guidance,
-            refScale: settings.refScale, sampler: request.sampler.rawValue, schedule: request.spacing.rawValue, initImage: settings.initImage, initImageSha256: initDigest,
+            refScale: settings.refScale, sampler: request.sampler.rawValue, schedule: request.spacing.rawValue,
+            matmulPrecision: matmulPrecision, initImage: settings.initImage, initImageSha256: initDigest,
             strength: settings.initImage == nil ? nil : request.strength,
             width: result.width, height: result.height, pixelsSha256: SHA256.hex(Data(result.pixels)), seconds: Date().timeIntervalSince(started) + load, secondsLoad: load,
             secondsText: s["text"] ?? 0, secondsReferences: s["references"] ?? 0, secondsDenoise: s["denoise"] ?? 0,

@@ -51,4 +51,11 @@ void cav_gelu(const float *src, float *dst, ptrdiff_t n);
 /// dst[i] = 1 / (1 + exp(-src[i])) with the exp above (src may equal dst).
 void cav_sigmoid(const float *src, float *dst, ptrdiff_t n);
 
+/// The operators of `cav_binary`.
+enum { CAV_ADD = 0, CAV_SUB = 1, CAV_MUL = 2, CAV_DIV = 3 };
+
+/// d[i] = a[i * sa] op b[i * sb] for n elements, op one of CAV_ADD, CAV_SUB, CAV_MUL, CAV_DIV: one IEEE
+/// operation per element, as the scalar expression gives (d may equal a or b).
+void cav_binary(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *d, ptrdiff_t n);
+
 #endif

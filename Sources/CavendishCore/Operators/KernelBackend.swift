@@ -7,4 +7,11 @@ public protocol KernelBackend: Sendable {
     var name: String { get }
     /// Runs one operator call and returns its outputs in ONNX order.
     func run(_ call: KernelInvocation) throws -> [Tensor]
+    /// Whether `run` applies a call's `epilogue` (the executor fuses elementwise chains only for such a backend).
+    var fusesEpilogues: Bool { get }
+}
+
+extension KernelBackend {
+    /// Backends run one operator per call unless they say otherwise.
+    public var fusesEpilogues: Bool { false }
 }

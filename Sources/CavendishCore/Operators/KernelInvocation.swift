@@ -19,6 +19,12 @@ public struct KernelInvocation: Sendable {
     /// Where to write outputs, by position: views into a memory plan's arena. Kernels that can write in
     /// place use them (see `output(_:shape:dtype:)`); nil or a mismatched buffer means "allocate".
     public var outputBuffers: [Tensor?] = []
+    /// Elementwise steps a backend that fuses (`KernelBackend.fusesEpilogues`) applies to output 0 in place,
+    /// in order, after the operator itself; empty for an ordinary call.
+    public var epilogue: [EpilogueStep] = []
+    /// Positions of inputs that are the same tensor, with the same values, on every run (weights, and what
+    /// the executor folded from them at load), so a backend may keep forms derived from them.
+    public var constantInputs: Set<Int> = []
 
     /// Describes a call.
     public init(op: String, inputs: [Tensor?], attributes: Attributes = Attributes(), opset: Int = KernelInvocation.latestOpset,
