@@ -42,6 +42,39 @@ enum ResizeKernel {
 
         var current = x.converted(to: .float32)
         var outsideMask: [(axis: Int, outside: [Bool])] = []
+        var nearestMaps: [[Int]] = x.shape.map { Array(0..<$0) }
+        for axis in 0..<rank where outShape[axis] != x.shape[axis] || scales[axis] != 1 || transform == "tf_crop_and_resize" {
+            let taps = try makeTaps(inLength: x.shape[axis], outLength: outShape[axis], scale: scales[axis], transform: transform,
+                                    mode: mode, nearestMode: nearestMode, cubicA: cubicA, excludeOutside: excludeOutside,
+                                    roiStart: roi[axis], roiEnd: roi[rank + axis])
+            if mode == "nearest" && !taps.outside.contains(true) {
+                nearestMaps[axis] = taps.indices.map { $0[0] }
+                continue
+            }
+            nearestMaps = []
+            break
+        }
+        // Nearest without extrapolation is a gather: one pass, each output element copied from its source
+        // (the separable path multiplies by a weight of exactly 1, so the bytes are the same).
+        if mode == "nearest" && !nearestMaps.isEmpty {
+            let out = call.output(0, shape: outShape)
+            let inStrides = Shape.contiguousStrides(x.shape), last = rank - 1
+            let width = rank == 0 ? 1 : outShape[last], rows = Shape.count(outShape) / max(width, 1)
+            let columns = rank == 0 ? [0] : nearestMaps[last].map { $0 * inStrides[last] }
+            let src = current.pointer(as: Float.self), dst = out.pointer(as: Float.self)
+            ThreadPool.parallelRanges(rows, minimumChunk: max(1, 4096 / max(width, 1))) { range in
+                for row in range {
+                    var rest = row, offset = 0
+                    for d in stride(from: last - 1, through: 0, by: -1) {
+                        offset += nearestMaps[d][rest % outShape[d]] * inStrides[d]
+                        rest /= outShape[d]
+                    }
+                    let s = src + offset, o = dst + row * width
+                    for j in 0..<width { o[j] = s[columns[j]] }
+                }
+            }
+            return out.converted(to: x.dtype)
+        }
         for axis in 0..<rank where outShape[axis] != x.shape[axis] || scales[axis] != 1 || transform == "tf_crop_and_resize" {
             let taps = try makeTaps(inLength: x.shape[axis], outLength: outShape[axis], scale: scales[axis], transform: transform,
                                     mode: mode, nearestMode: nearestMode, cubicA: cubicA, excludeOutside: excludeOutside,

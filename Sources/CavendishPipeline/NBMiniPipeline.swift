@@ -322,6 +322,11 @@ public final class NBMiniPipeline: @unchecked Sendable {
     /// The VAE decode of one denoiser latent [1, 4, 32, 32] to an image [1, 3, 128, 128] in [-1, 1]; a
     /// glyph-conditioned decoder also gets `glyphMap`.
     func decode(_ latent: Tensor, glyphMap: Tensor) throws -> Tensor {
-        try decoder.run(vaeConfig.glyphConditioning ? [latent, glyphMap] : [latent])[0]
+        try decoder.run(decoderInputs(latent, glyphMap: glyphMap))[0]
+    }
+
+    /// The decoder graph's inputs: the latent, and the glyph map when the decoder is glyph-conditioned.
+    func decoderInputs(_ latent: Tensor, glyphMap: Tensor) -> [Tensor] {
+        vaeConfig.glyphConditioning ? [latent, glyphMap] : [latent]
     }
 }

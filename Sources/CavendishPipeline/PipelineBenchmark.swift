@@ -43,14 +43,24 @@ public struct PipelineBenchmark: Sendable {
     /// Milliseconds per denoiser evaluation spent in each op type (the same inputs as
     /// `denoiserStepMilliseconds`), largest first.
     public static func denoiserProfile(_ pipeline: NBMiniPipeline, preset: NBMiniPipeline.Preset, runs: Int = 10) throws -> [(op: String, milliseconds: Double)] {
-        let inputs = try denoiserInputs(pipeline, preset)
-        let denoiser = try pipeline.denoiser(preset, referenceTokens: 8)
-        _ = try denoiser.run(inputs)
-        denoiser.profiling = true
-        defer { denoiser.profiling = false }
-        let before = denoiser.secondsByOp
-        for _ in 0..<runs { _ = try denoiser.run(inputs) }
-        return denoiser.secondsByOp.map { ($0.key, ($0.value - (before[$0.key] ?? 0)) * 1000 / Double(runs)) }.sorted { $0.1 > $1.1 }
+        try profile(try pipeline.denoiser(preset, referenceTokens: 8), try denoiserInputs(pipeline, preset), runs: runs)
+    }
+
+    /// Milliseconds per VAE decode (the benchmark's latent and glyph map) spent in each op type, largest first.
+    public static func decoderProfile(_ pipeline: NBMiniPipeline, runs: Int = 10) throws -> [(op: String, milliseconds: Double)] {
+        var source = TorchRandomSource(seed: 1)
+        return try profile(pipeline.decoder, try pipeline.decoderInputs(source.normalTensor(shape: [1, 4, 32, 32]), glyphMap: try pipeline.glyphMap("HELLO")),
+                           runs: runs)
+    }
+
+    /// Milliseconds per run of `executor` on `inputs` spent in each op type (fused calls as `MatMul+Add`), after one warm-up run.
+    static func profile(_ executor: GraphExecutor, _ inputs: [Tensor], runs: Int) throws -> [(op: String, milliseconds: Double)] {
+        _ = try executor.run(inputs)
+        executor.profiling = true
+        defer { executor.profiling = false }
+        let before = executor.secondsByOp
+        for _ in 0..<runs { _ = try executor.run(inputs) }
+        return executor.secondsByOp.map { ($0.key, ($0.value - (before[$0.key] ?? 0)) * 1000 / Double(runs)) }.sorted { $0.1 > $1.1 }
     }
 
     /// The fusion plan of the benchmark's denoiser graph of `preset` (one line per fused call, then a count).

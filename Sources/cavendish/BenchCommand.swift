@@ -161,6 +161,7 @@ struct BenchCommand: ParsableCommand {
             }
             server?.close()
             let profile = try PipelineBenchmark.denoiserProfile(pipeline, preset: .v2)
+            let decoderProfile = try PipelineBenchmark.decoderProfile(pipeline)
             let fusionPlan = try PipelineBenchmark.denoiserFusionPlan(pipeline, preset: .v2).description.split(separator: "\n").map(String.init)
             var ratios: [String: [String: Double]] = [:]
             for (key, byPeer) in rounds { for (peer, r) in byPeer { ratios[peer, default: [:]][key] = r.median } }
@@ -172,6 +173,7 @@ struct BenchCommand: ParsableCommand {
                                 speedupV1OverV2: speedup, switches: switches, peakResidentBytes: peakBytes, residentWeightBytes: weightBytes,
                                 ours: ours, ditV2StepMsByOp: profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
                                 ditV2FusionPlan: fusionPlan,
+                                vaeDecodeMsByOp: decoderProfile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
                                 peers: peers, peerMs: theirs, ratioOursOverPeer: ratios, ratioRounds: rounds, speedupRounds: speedupRounds)
             if json {
                 try JSONOutput.print(report, pretty: true)
@@ -194,6 +196,7 @@ struct BenchCommand: ParsableCommand {
                          Double(weightBytes["v2_stored"] ?? 0) / 1e6))
             print("DiT v2 step fusion plan: \(fusionPlan.last ?? "none") (`CAVENDISH_FUSION=0` turns fusion off)")
             print("DiT v2 step by op (ms): " + profile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
+            print("VAE decode by op (ms): " + decoderProfile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
                 var line = String(format: "%-16@ ours %.2f ms", k as NSString, v)
                 for (name, ms) in (theirs.compactMap { name, byKey in byKey[k].map { (name, $0) } }).sorted(by: { $0.0 < $1.0 }) {
@@ -225,6 +228,8 @@ struct BenchCommand: ParsableCommand {
             let ditV2StepMsByOp: [String: Double]
             /// The DiT v2 step's fused calls, one line each, then their count (`FusionPlan.description`).
             let ditV2FusionPlan: [String]
+            /// Milliseconds per VAE decode in each op (fused calls as `Conv+Add`).
+            let vaeDecodeMsByOp: [String: Double]
             /// The peers' script metadata (versions, weights, ONNX export check).
             let peers: JSONValue
             /// The peers' medians, ms, from the same interleaved rounds as `ours`.
