@@ -6,7 +6,8 @@ import Foundation
 ///
 /// Both operands are rounded to bfloat16 (to nearest even) and multiplied by oneDNN's matmul, which uses
 /// AVX512_BF16 where the CPU has it; the output stays float32. Operands that the executor marks constant
-/// (weights and what was folded from them) are rounded once and kept, so a run converts only activations.
+/// (weights and what was folded from them) are rounded once and kept while the weights live, so a run
+/// converts only activations.
 enum BFloat16MatMul {
     /// Products with fewer rows (batch times M) stay float32.
     static let minimumRows = 16
@@ -45,7 +46,9 @@ enum BFloat16MatMul {
     final class Rounded: @unchecked Sendable {
         let buffer: UnsafeMutablePointer<UInt16>
         let pointer: UnsafePointer<UInt16>
-        let source: TensorStorage
+        /// The storage it was rounded from; weak, so that a kept copy neither keeps a freed model's weights
+        /// alive nor answers for another tensor that a reused address gives the same identity.
+        weak var source: TensorStorage?
 
         init(_ t: Tensor) {
             let span = t.count == 0 ? 0 : 1 + zip(t.shape, t.strides).reduce(0) { $0 + ($1.0 - 1) * max($1.1, 0) }
@@ -61,12 +64,12 @@ enum BFloat16MatMul {
         nonisolated(unsafe) private static var copies: [Key: Rounded] = [:]
         private static let lock = NSLock()
 
-        /// The rounded copy of a constant view, made on first use; the copy keeps the source storage alive, so
-        /// its identity cannot be reused by another tensor while the entry exists.
+        /// The rounded copy of a constant view, made on first use and kept while its source storage lives.
         static func cached(_ t: Tensor) -> Rounded {
             let key = Key(storage: ObjectIdentifier(t.storage), offset: t.offset, shape: t.shape, strides: t.strides)
             lock.lock(); defer { lock.unlock() }
-            if let hit = copies[key] { return hit }
+            if let hit = copies[key], hit.source === t.storage { return hit }
+            copies = copies.filter { $0.value.source != nil }   // copies of freed weights go
             let copy = Rounded(t)
             copies[key] = copy
             return copy

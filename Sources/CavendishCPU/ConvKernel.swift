@@ -52,6 +52,11 @@ enum ConvKernel {
                 sgemm(weights(grp), BLASMatrix(pointer: xs, transposed: false, leadingDimension: spatialOut),
                       out + (n * g.m + grp * g.mg) * spatialOut, ldc: spatialOut, m: g.mg, n: spatialOut, k: g.cg, beta: beta)
             } }
+        } else if let shifted = ShiftedTaps(g) {
+            for n in 0..<g.n { for grp in 0..<g.group {
+                shifted.convolve(x + (n * g.c + grp * g.cg) * g.h * g.w, w + grp * g.mg * g.columns,
+                                 out + (n * g.m + grp * g.mg) * spatialOut, accumulate: bias != nil)
+            } }
         } else {
             // Bands fit the workspace, and their count is a multiple of the workers so that none idles.
             let maxRows = max(1, min(g.oh, workspaceElements / max(g.columns * g.ow, 1)))
@@ -80,6 +85,63 @@ enum ConvKernel {
                 let ws = UnsafeMutablePointer<Float>.allocate(capacity: bandElements)
                 defer { ws.deallocate() }
                 for t in 0..<tasks { body(ws, t) }
+            }
+        }
+    }
+
+    /// A stride-1, undilated convolution as one GEMM per filter tap over a zero-padded copy of the input, with
+    /// no im2col. In the padded image (width `wp = ow + kw - 1`), output pixel (oh, ow) of tap (i, j) reads flat
+    /// position `(oh + i) * wp + ow + j`: so for all output rows at once, tap (i, j)'s operand is the padded
+    /// image's flat array from `i * wp + j`, a dense [cg, oh * wp] matrix whose rows are channels (row stride
+    /// the padded channel size). The GEMMs accumulate a "wide" output of `wp` columns per row, whose last
+    /// `kw - 1` columns wrap into the next row and are dropped when it is copied out. Each GEMM has K = cg
+    /// instead of cg * kh * kw, but nothing is written kh * kw times over: for the VAE's 3x3 layers that is
+    /// faster than im2col in bands (`kernels bench`'s Conv 3x3 row).
+    struct ShiftedTaps {
+        let g: ConvGeometry
+        /// Padded height (with one row of slack for the last tap's wrap) and width.
+        let hp: Int, wp: Int
+
+        /// Workspace bound (padded input plus wide output), in float32 elements: larger convolutions use im2col.
+        static let maximumElements = 1 << 24
+
+        init?(_ g: ConvGeometry) {
+            guard g.strideH == 1, g.strideW == 1, g.dilationH == 1, g.dilationW == 1, g.kh * g.kw > 1,
+                  g.padTop >= 0, g.padLeft >= 0, g.padTop < g.kh, g.padLeft < g.kw else { return nil }
+            self.g = g
+            hp = g.oh + g.kh
+            wp = g.ow + g.kw - 1
+            guard g.h + g.padTop <= hp, g.w + g.padLeft <= wp, g.cg * hp * wp + g.mg * g.oh * wp <= Self.maximumElements else { return nil }
+        }
+
+        /// `out (+)= conv(x, w)` for one image and group: x [cg, h, w], w [mg, cg, kh, kw], out [mg, oh, ow]
+        /// (added to when `accumulate`).
+        func convolve(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, accumulate: Bool) {
+            let taps = g.kh * g.kw, plane = hp * wp, wideCount = g.oh * wp
+            let padded = UnsafeMutablePointer<Float>.allocate(capacity: g.cg * plane)
+            let packed = UnsafeMutablePointer<Float>.allocate(capacity: taps * g.mg * g.cg)
+            let wide = UnsafeMutablePointer<Float>.allocate(capacity: g.mg * wideCount)
+            defer { padded.deallocate(); packed.deallocate(); wide.deallocate() }
+            ThreadPool.parallelFor(g.cg) { c in
+                let p = padded + c * plane
+                p.update(repeating: 0, count: plane)
+                for r in 0..<g.h { (p + (r + g.padTop) * wp + g.padLeft).update(from: x + (c * g.h + r) * g.w, count: g.w) }
+            }
+            // Filters as one [mg, cg] matrix per tap.
+            for m in 0..<g.mg { for c in 0..<g.cg { for t in 0..<taps {
+                packed[(t * g.mg + m) * g.cg + c] = w[(m * g.cg + c) * taps + t]
+            } } }
+            for i in 0..<g.kh { for j in 0..<g.kw {
+                let t = i * g.kw + j
+                sgemm(BLASMatrix(pointer: packed + t * g.mg * g.cg, transposed: false, leadingDimension: g.cg),
+                      BLASMatrix(pointer: padded + i * wp + j, transposed: false, leadingDimension: plane),
+                      wide, ldc: wideCount, m: g.mg, n: wideCount, k: g.cg, beta: t == 0 ? 0 : 1)
+            } }
+            ThreadPool.parallelFor(g.mg) { m in
+                for r in 0..<g.oh {
+                    let src = wide + m * wideCount + r * wp, dst = out + (m * g.oh + r) * g.ow
+                    if accumulate { for k in 0..<g.ow { dst[k] += src[k] } } else { dst.update(from: src, count: g.ow) }
+                }
             }
         }
     }

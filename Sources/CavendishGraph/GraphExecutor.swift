@@ -47,15 +47,18 @@ public final class GraphExecutor: @unchecked Sendable {
     /// The buffer plan for intermediates.
     public let plan: MemoryPlan
     private let resident: [ValueID: Tensor]
-    /// Indices in `graph.nodes` of the nodes each run executes (the rest were folded at load).
-    private let runNodes: [Int]
     /// The fused calls (`FusionPlan.none` when fusion is off or the backend does not fuse).
     public let fusion: FusionPlan
     /// For each fused call's head, its group.
     private let groupByHead: [Int: FusionPlan.Group]
-    /// Node indices in the order their calls run: `runNodes` less the fused steps, each fused head moved to
-    /// its group's `at`.
-    private let callOrder: [Int]
+    /// One backend call of a run: a node (with its fused steps when it heads a group), its label in profiles
+    /// (`MatMul+Add+Gelu`), and the positions of its inputs that are the same tensor on every run.
+    private struct Call {
+        var node: Int, label: String, constantInputs: Set<Int>
+    }
+    /// The calls of a run, in order: the nodes not folded at load, less the fused steps, each fused head
+    /// moved to its group's `at`.
+    private let calls: [Call]
     private let arena: TensorStorage
     /// Runs share the arena, so they take turns.
     private let runLock = NSLock()
@@ -121,15 +124,21 @@ public final class GraphExecutor: @unchecked Sendable {
                 remaining.append(index)
             }
         }
-        runNodes = remaining
         let fusionPlan = fusion && backend.fusesEpilogues && usesPlan ? FusionPlan(graph: graph, candidates: remaining) : .none
         self.fusion = fusionPlan
         let groupByHead = Dictionary(uniqueKeysWithValues: fusionPlan.groups.map { ($0.head, $0) })
         self.groupByHead = groupByHead
         let steps = fusionPlan.fusedSteps, late = Dictionary(grouping: fusionPlan.groups.filter { $0.at > $0.head }, by: \.at)
-        callOrder = remaining.flatMap { i -> [Int] in
+        let order = remaining.flatMap { i -> [Int] in
             guard !steps.contains(i), groupByHead[i].map({ $0.at == i }) ?? true else { return late[i]?.map(\.head) ?? [] }
             return [i] + (late[i]?.map(\.head) ?? [])
+        }
+        let isConstant = { (id: ValueID) in resident[id].map { $0.dtype == graph[id].dtype } ?? false }
+        calls = order.map { i in
+            let node = graph.nodes[i]
+            let label = ([node.op] + (groupByHead[i]?.steps.map { graph.nodes[$0].op } ?? [])).joined(separator: "+")
+            // Resident inputs passed as they are (not widened into a scratch buffer, whose bytes change) are constant.
+            return Call(node: i, label: label, constantInputs: Set(node.inputs.indices.filter { node.inputs[$0].map(isConstant) ?? false }))
         }
         self.resident = resident
         var seen = Set<ObjectIdentifier>()
@@ -153,8 +162,8 @@ public final class GraphExecutor: @unchecked Sendable {
             guard t.shape == v.shape else { throw GraphError("input '\(v.name)' has shape \(t.shape), expected \(v.shape)") }
             env[id] = t.converted(to: v.dtype)
         }
-        for index in callOrder {
-            let node = graph.nodes[index]
+        for planCall in calls {
+            let index = planCall.node, node = graph.nodes[index], label = planCall.label
             var widenedCount = 0
             func value(_ id: ValueID?) -> Tensor? {
                 guard let id, let t = env[id] else { return nil }
@@ -164,11 +173,8 @@ public final class GraphExecutor: @unchecked Sendable {
             }
             var call = KernelInvocation(op: node.op, inputs: node.inputs.map(value),
                                         attributes: node.attributes, opset: node.opset, outputCount: node.outputs.count)
-            // Resident inputs passed as they are (not widened into a scratch buffer, whose bytes change) are constant.
-            call.constantInputs = Set(node.inputs.indices.filter { i in
-                node.inputs[i].map { id in resident[id].map { $0.dtype == graph[id].dtype } ?? false } ?? false
-            })
-            var outputs = node.outputs, label = node.op
+            call.constantInputs = planCall.constantInputs
+            var outputs = node.outputs
             if let group = groupByHead[index] {
                 var chainValue = node.outputs[0]
                 for s in group.steps {
@@ -177,7 +183,6 @@ public final class GraphExecutor: @unchecked Sendable {
                     call.epilogue.append(EpilogueStep(op: step.op, operand: operand.flatMap { value(step.inputs[$0]) },
                                                       operandFirst: operand == 0, attributes: step.attributes))
                     chainValue = step.outputs[0]
-                    label += "+" + step.op
                 }
                 outputs = [group.output]
             }

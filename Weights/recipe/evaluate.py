@@ -205,6 +205,18 @@ def main(argv=None):
     if not a.validation:
         results["vae"] = evaluate_vae()
         print("vae", json.dumps(results["vae"]))
+    # A preset not evaluated this time keeps its figures from the results file when the weights it was measured on
+    # (its denoiser, the VAE, the reference encoder and the judges) are the same files, byte for byte.
+    previous_path = os.path.join(a.out, "results.json")
+    if os.path.exists(previous_path) and a.source == "weights":
+        previous = json.load(open(previous_path))
+        shared = ("nb-mini-vae.h5", "nb-mini-refenc.h5", "nb-mini-judges.h5")
+        for preset, figures in previous.get("presets", {}).items():
+            files = shared + (f"nb-mini-{preset}.h5",)
+            if (preset not in a.presets.split(",") and previous.get("prompt_set") == results["prompt_set"]
+                    and all(previous.get("weights_sha256", {}).get(f) == results["weights_sha256"].get(f) for f in files)):
+                results["presets"][preset] = figures
+                print(f"{preset}: kept from {previous_path} (its weights are unchanged)")
     for preset in a.presets.split(","):
         pipe = Pipeline(preset, source=a.source)
         gens, secs = [], []
