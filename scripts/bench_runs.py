@@ -3,10 +3,12 @@
 writes every report, with the commit and the command, into one JSON file; prints issue 14's figures per run.
 
     python3 scripts/bench_runs.py --binary .build/release/cavendish --runs 3 \
-        --out notebooks-exports/bench-interleaved.json [--kernels-out notebooks-exports/kernel-bench-interleaved.json]
+        --out notebooks-exports/generate-bench.json [--kernels-out notebooks-exports/kernel-bench-interleaved.json]
 
 Each run is a separate process, so each starts cold the same way. Nothing else should run meanwhile (pause a
-training job with kill -STOP). The output is written to a temporary file and renamed.
+training job with kill -STOP). `--out` is replaced (its reports carry the weights' SHA-256, which
+scripts/check_exports.py compares with the manifest); the kernel runs, which depend on no weights, are
+appended to `--kernels-out`'s `runs_kernels`. Files are written to a temporary file and renamed.
 """
 from __future__ import annotations
 
@@ -66,11 +68,14 @@ def main() -> int:
         if a.kernels_out:
             kcmd = [a.binary, "kernels", "bench", "--json"]
             print(f"run {i + 1}/{a.runs}: {' '.join(kcmd[1:])}", file=sys.stderr, flush=True)
-            kernel_runs.append({"label": a.label, "commit": commit, "command": "cavendish " + " ".join(kcmd[1:]), "report": run(kcmd)})
-    write(os.path.join(ROOT, a.out), {"what": "cavendish bench generate --json, one process per run, nothing else running; "
-                                              "every ratio is the median of per-round ratios with its quartiles", "runs": runs})
+            kernel_runs.append({"label": a.label, "commit": commit, "command": "cavendish " + " ".join(kcmd[1:]), "kernels": run(kcmd)})
+    write(os.path.join(ROOT, a.out), {"description": "cavendish bench generate --json, one process per run, nothing else running; "
+                                                     "every ratio is the median of per-round ratios with its quartiles", "runs": runs})
     if a.kernels_out:
-        write(os.path.join(ROOT, a.kernels_out), {"what": "cavendish kernels bench --json, one process per run", "runs": kernel_runs})
+        path = os.path.join(ROOT, a.kernels_out)
+        kept = json.load(open(path)) if os.path.exists(path) else {"what": "cavendish kernels bench --json", "runs_kernels": []}
+        kept["runs_kernels"] = kept.get("runs_kernels", []) + kernel_runs
+        write(path, kept)
     print("| figure | target | " + " | ".join(f"run {i + 1}" for i in range(len(runs))) + " |")
     print("|---|---|" + "---|" * len(runs))
     for label, (key, other), target in TARGETS:
