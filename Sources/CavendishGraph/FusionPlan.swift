@@ -12,8 +12,8 @@ import Foundation
 /// it is Add, Sub, Mul, Div, Gelu or Sigmoid, and it keeps the float32 shape of the head's output. The
 /// call runs once every operand of the chain is ready (`Group.at`: LayerNorm's `1 + scale` is computed after
 /// the LayerNorm node in graph order). The plan is data: printed by `description`, ablated by building the
-/// executor with `fusion: false` (or `CAVENDISH_FUSION=0`), and read by the memory planner, which keeps the
-/// head's inputs until the call and starts the chain's result there.
+/// executor with `fusion: false` (or `CAVENDISH_FUSION=0`), and read by the memory planner, which keeps
+/// everything the call reads alive until the call and starts the chain's result there.
 public struct FusionPlan: Sendable, CustomStringConvertible {
     /// One fused call.
     public struct Group: Sendable {
