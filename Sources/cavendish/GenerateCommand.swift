@@ -47,7 +47,8 @@ struct GenerateCommand: ParsableCommand {
         --bf16 multiplies in bfloat16 with float32 accumulation (oneDNN): about 0.7x float32's time for a DiT step \
         on a CPU with AVX512_BF16, and images about 33 dB PSNR from float32's (the README has the figures):
 
-          cavendish generate --prompt 'a dog in the snow' --seed 3 --bf16 --out dog-bf16.png
+          cavendish generate --prompt 'a dog in the snow' --seed 3 \\
+            --bf16 --out dog-bf16.png
 
         The same seed, settings and weights give the same bytes on any thread count (--json's pixels_sha256 says \
         which). The PNG records its provenance in text chunks (generator, model SHA-256, preset, seed, steps, \
