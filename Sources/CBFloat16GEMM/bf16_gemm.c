@@ -1,11 +1,11 @@
 // bfloat16 GEMM for the CPU backend's bf16 switch, through oneDNN's matmul primitive (libdnnl-dev):
 // Debian's OpenBLAS 0.3.21 has no cblas_sbgemm, and oneDNN's brgemm kernels use AVX512_BF16's
 // vdpbf16ps (two bf16 multiply-adds per float32 lane per instruction). Primitives are created once per
-// shape and kept: creating one costs far more than running it at NB-mini's sizes.
+// shape and kept: creating one costs far more than running it at NB-mini's sizes. `ONEDNN_VERBOSE=1` prints
+// the implementation each call runs (brg:avx512_core_bf16 on AVX512_BF16 CPUs).
 #include "cavendish_bf16_gemm.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <string.h>
 
 #define CAV_ELEMENTWISE _Pragma("clang loop vectorize(assume_safety)")
@@ -33,7 +33,6 @@ static int cached = 0;
 static dnnl_engine_t engine;
 static dnnl_stream_t stream;
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static char implementation[128];
 static int ready = 0;
 
 static dnnl_status_t setup(void) {
@@ -56,9 +55,6 @@ static dnnl_status_t make(cav_entry *e, ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, p
     if ((s = dnnl_matmul_desc_init(&desc, &e->a, &e->b, NULL, &e->c)) != dnnl_success) return s;
     dnnl_primitive_desc_t pd;
     if ((s = dnnl_primitive_desc_create(&pd, &desc, NULL, engine, NULL)) != dnnl_success) return s;
-    const char *impl = NULL;
-    if (dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
-        snprintf(implementation, sizeof implementation, "%s", impl);
     s = dnnl_primitive_create(&e->primitive, pd);
     dnnl_primitive_desc_destroy(pd);
     return s;
@@ -96,13 +92,4 @@ int cav_bf16_matmul(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K, const uint16_t *A, pt
     if (mc) dnnl_memory_destroy(mc);
     pthread_mutex_unlock(&lock);
     return (int)s;
-}
-
-const char *cav_bf16_matmul_implementation(void) { return implementation; }
-
-const char *cav_onednn_version(void) {
-    static char text[32];
-    const dnnl_version_t *v = dnnl_version();
-    snprintf(text, sizeof text, "%d.%d.%d", v->major, v->minor, v->patch);
-    return text;
 }

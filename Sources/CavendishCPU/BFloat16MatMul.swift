@@ -23,23 +23,13 @@ enum BFloat16MatMul {
             if status != 0 { throw KernelError.unsupported("oneDNN's bfloat16 matmul failed (status \(status)) for [\(aRows), \(k)] x [\(k), \(n)]") }
         }
         // A shared right operand and a dense left one: the batch folds into M, one GEMM.
-        if batchCount > 1, b.strides.prefix(r).allSatisfy({ $0 == 0 }), a.isContiguous {
+        if MatMulKernel.foldsBatch(a, b, batch: batch) {
             return try gemm(ab.pointer, batchCount * m, k, bb.pointer, po)
         }
-        let loop = StridedLoop(shape: batch + [1], strides: [a.strides.prefix(r) + [0], b.strides.prefix(r) + [0]])
-        let inner = loop.innerCount, steps = loop.innerStrides
-        var offsets: [(Int, Int)] = []
-        loop.forRows(in: 0..<loop.rowCount) { o in for i in 0..<inner { offsets.append((o[0] + i * steps[0], o[1] + i * steps[1])) } }
-        for (i, (oa, ob)) in offsets.enumerated() {
-            try gemm(ab.pointer + oa, m, a.strides[r], bb.pointer + ob, po + i * m * n)
+        for (i, o) in MatMulKernel.batchOffsets(a, b, batch: batch).enumerated() {
+            try gemm(ab.pointer + o.a, m, a.strides[r], bb.pointer + o.b, po + i * m * n)
         }
     }
-
-    /// The oneDNN implementation in use (for reports), e.g. `brg:avx512_core_bf16`, after the first call.
-    static var implementation: String { String(cString: cav_bf16_matmul_implementation()) }
-
-    /// oneDNN's version.
-    static var oneDNNVersion: String { String(cString: cav_onednn_version()) }
 
     /// A bfloat16 copy of the span of storage a float32 view covers, with the view's strides still valid
     /// from `pointer` (a transposed weight stays a transposed view).

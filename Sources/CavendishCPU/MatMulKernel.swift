@@ -110,22 +110,17 @@ enum MatMulKernel {
         let batchCount = Shape.count(batch)
         if m * n * k == 0 || batchCount == 0 { return }
         // Fold the batch into M when B is shared and A is dense over batch and rows.
-        if batchCount > 1, b.strides.prefix(r).allSatisfy({ $0 == 0 }), a.isContiguous {
+        if foldsBatch(a, b, batch: batch) {
             sgemm(BLASMatrix(pointer: a.pointer(as: Float.self), transposed: false, leadingDimension: k),
                   BLASMatrix(pointer: b.pointer(as: Float.self), transposed: lb.transposed, leadingDimension: lb.ld),
                   po, ldc: n, m: batchCount * m, n: n, k: k)
             return
         }
-        let loop = StridedLoop(shape: batch + [1], strides: [a.strides.prefix(r) + [0], b.strides.prefix(r) + [0]])
         let pa = a.pointer(as: Float.self), pb = b.pointer(as: Float.self)
-        var offsets: [[Int]] = []
-        offsets.reserveCapacity(batchCount)
-        loop.forRows(in: 0..<loop.rowCount) { o in
-            for i in 0..<loop.innerCount { offsets.append([o[0] + i * loop.innerStrides[0], o[1] + i * loop.innerStrides[1]]) }
-        }
+        let offsets = batchOffsets(a, b, batch: batch)
         let one = { (i: Int) in
-            sgemm(BLASMatrix(pointer: pa + offsets[i][0], transposed: la0.transposed, leadingDimension: la0.ld),
-                  BLASMatrix(pointer: pb + offsets[i][1], transposed: lb.transposed, leadingDimension: lb.ld),
+            sgemm(BLASMatrix(pointer: pa + offsets[i].a, transposed: la0.transposed, leadingDimension: la0.ld),
+                  BLASMatrix(pointer: pb + offsets[i].b, transposed: lb.transposed, leadingDimension: lb.ld),
                   po + i * m * n, ldc: n, m: m, n: n, k: k)
         }
         if batchCount >= ThreadPool.threadCount && m * n * k < (1 << 22) {
@@ -133,6 +128,26 @@ enum MatMulKernel {
         } else {
             for i in 0..<batchCount { one(i) }
         }
+    }
+}
+
+extension MatMulKernel {
+    /// Whether a batched product is one GEMM with the batch folded into M: B shared by every batch (stride 0)
+    /// and A dense over batch and rows.
+    static func foldsBatch(_ a: Tensor, _ b: Tensor, batch: [Int]) -> Bool {
+        Shape.count(batch) > 1 && b.strides.prefix(batch.count).allSatisfy { $0 == 0 } && a.isContiguous
+    }
+
+    /// Each batch's element offsets into A and B (views broadcast to `batch + [m, k]` and `batch + [k, n]`), in
+    /// row-major batch order, which is the order of the dense output's matrices.
+    static func batchOffsets(_ a: Tensor, _ b: Tensor, batch: [Int]) -> [(a: Int, b: Int)] {
+        let r = batch.count
+        let loop = StridedLoop(shape: batch + [1], strides: [a.strides.prefix(r) + [0], b.strides.prefix(r) + [0]])
+        let inner = loop.innerCount, steps = loop.innerStrides
+        var offsets: [(a: Int, b: Int)] = []
+        offsets.reserveCapacity(Shape.count(batch))
+        loop.forRows(in: 0..<loop.rowCount) { o in for i in 0..<inner { offsets.append((o[0] + i * steps[0], o[1] + i * steps[1])) } }
+        return offsets
     }
 }
 

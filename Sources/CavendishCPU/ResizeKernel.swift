@@ -42,21 +42,17 @@ enum ResizeKernel {
 
         var current = x.converted(to: .float32)
         var outsideMask: [(axis: Int, outside: [Bool])] = []
-        var nearestMaps: [[Int]] = x.shape.map { Array(0..<$0) }
-        for axis in 0..<rank where outShape[axis] != x.shape[axis] || scales[axis] != 1 || transform == "tf_crop_and_resize" {
-            let taps = try makeTaps(inLength: x.shape[axis], outLength: outShape[axis], scale: scales[axis], transform: transform,
-                                    mode: mode, nearestMode: nearestMode, cubicA: cubicA, excludeOutside: excludeOutside,
-                                    roiStart: roi[axis], roiEnd: roi[rank + axis])
-            if mode == "nearest" && !taps.outside.contains(true) {
-                nearestMaps[axis] = taps.indices.map { $0[0] }
-                continue
-            }
-            nearestMaps = []
-            break
+        // Taps for each axis that changes, computed once.
+        let resized = try (0..<rank).filter { outShape[$0] != x.shape[$0] || scales[$0] != 1 || transform == "tf_crop_and_resize" }.map { axis in
+            (axis: axis, taps: try makeTaps(inLength: x.shape[axis], outLength: outShape[axis], scale: scales[axis], transform: transform,
+                                            mode: mode, nearestMode: nearestMode, cubicA: cubicA, excludeOutside: excludeOutside,
+                                            roiStart: roi[axis], roiEnd: roi[rank + axis]))
         }
         // Nearest without extrapolation is a gather: one pass, each output element copied from its source
         // (the separable path multiplies by a weight of exactly 1, so the bytes are the same).
-        if mode == "nearest" && !nearestMaps.isEmpty {
+        if mode == "nearest" && resized.allSatisfy({ !$0.taps.outside.contains(true) }) {
+            var nearestMaps: [[Int]] = x.shape.map { Array(0..<$0) }
+            for (axis, taps) in resized { nearestMaps[axis] = taps.indices.map { $0[0] } }
             let out = call.output(0, shape: outShape)
             let inStrides = Shape.contiguousStrides(x.shape), last = rank - 1
             let width = rank == 0 ? 1 : outShape[last], rows = Shape.count(outShape) / max(width, 1)
@@ -75,10 +71,7 @@ enum ResizeKernel {
             }
             return out.converted(to: x.dtype)
         }
-        for axis in 0..<rank where outShape[axis] != x.shape[axis] || scales[axis] != 1 || transform == "tf_crop_and_resize" {
-            let taps = try makeTaps(inLength: x.shape[axis], outLength: outShape[axis], scale: scales[axis], transform: transform,
-                                    mode: mode, nearestMode: nearestMode, cubicA: cubicA, excludeOutside: excludeOutside,
-                                    roiStart: roi[axis], roiEnd: roi[rank + axis])
+        for (axis, taps) in resized {
             current = apply(taps, to: current, axis: axis, outLength: outShape[axis])
             if taps.outside.contains(true) { outsideMask.append((axis, taps.outside)) }
         }

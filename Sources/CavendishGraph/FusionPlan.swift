@@ -33,8 +33,9 @@ public struct FusionPlan: Sendable, CustomStringConvertible {
     public let fusedAway: Set<ValueID>
     /// For each chain's result, the node index at which it is written (its group's `at`).
     public let producedAt: [ValueID: Int]
-    /// Per-node names for `description`.
-    private let lines: [String]
+    /// One line per fused call, in graph order: its operators, the head's name and the result's shape
+    /// (`MatMul + Add + Gelu blocks.0.mlp_fc1 -> [1, 256, 1024]`).
+    public let calls: [String]
 
     /// Operators a chain may start with.
     public static let heads: Set<String> = ["MatMul", "Gemm", "Conv", "LayerNormalization", "GroupNormalization",
@@ -46,13 +47,13 @@ public struct FusionPlan: Sendable, CustomStringConvertible {
     public static var enabledByDefault: Bool { ProcessInfo.processInfo.environment["CAVENDISH_FUSION"] != "0" }
 
     /// No fusion: every node its own call.
-    public static let none = FusionPlan(groups: [], fusedAway: [], producedAt: [:], lines: [])
+    public static let none = FusionPlan(groups: [], fusedAway: [], producedAt: [:], calls: [])
 
-    private init(groups: [Group], fusedAway: Set<ValueID>, producedAt: [ValueID: Int], lines: [String]) {
+    private init(groups: [Group], fusedAway: Set<ValueID>, producedAt: [ValueID: Int], calls: [String]) {
         self.groups = groups
         self.fusedAway = fusedAway
         self.producedAt = producedAt
-        self.lines = lines
+        self.calls = calls
     }
 
     /// Plans `graph`, considering only the nodes at `candidates` (indices into `graph.nodes`; the executor
@@ -98,15 +99,15 @@ public struct FusionPlan: Sendable, CustomStringConvertible {
             let name = node.name.isEmpty ? "" : " \(node.name)"
             lines.append("\(([node.op] + chain.map { graph.nodes[$0].op }).joined(separator: " + "))\(name) -> \(graph[value].shape)")
         }
-        self.init(groups: groups, fusedAway: fusedAway, producedAt: producedAt, lines: lines)
+        self.init(groups: groups, fusedAway: fusedAway, producedAt: producedAt, calls: lines)
     }
 
     /// Nodes that run inside another node's call.
     public var fusedSteps: Set<Int> { Set(groups.flatMap(\.steps)) }
 
-    /// One line per fused call (`MatMul blocks.0.mlp_fc1 + Add + Gelu -> [1, 256, 1024]`), then a count.
-    public var description: String {
-        let steps = groups.map(\.steps.count).reduce(0, +)
-        return (lines + ["\(groups.count) fused calls absorb \(steps) elementwise nodes"]).joined(separator: "\n")
-    }
+    /// How many calls absorb how many nodes (`96 fused calls absorb 167 elementwise nodes`).
+    public var summary: String { "\(groups.count) fused calls absorb \(groups.map(\.steps.count).reduce(0, +)) elementwise nodes" }
+
+    /// `calls`, one a line, then `summary`.
+    public var description: String { (calls + [summary]).joined(separator: "\n") }
 }

@@ -162,7 +162,7 @@ struct BenchCommand: ParsableCommand {
             server?.close()
             let profile = try PipelineBenchmark.denoiserProfile(pipeline, preset: .v2)
             let decoderProfile = try PipelineBenchmark.decoderProfile(pipeline)
-            let fusionPlan = try PipelineBenchmark.denoiserFusionPlan(pipeline, preset: .v2).description.split(separator: "\n").map(String.init)
+            let fusionPlan = try PipelineBenchmark.denoiserFusionPlan(pipeline, preset: .v2)
             var ratios: [String: [String: Double]] = [:]
             for (key, byPeer) in rounds { for (peer, r) in byPeer { ratios[peer, default: [:]][key] = r.median } }
             let speedup = speedupRounds.median
@@ -172,7 +172,7 @@ struct BenchCommand: ParsableCommand {
                                 cavendishBlasSplit: env["CAVENDISH_BLAS_SPLIT"] ?? "unset", imagesPerPreset: images, presets: perPreset,
                                 speedupV1OverV2: speedup, switches: switches, peakResidentBytes: peakBytes, residentWeightBytes: weightBytes,
                                 ours: ours, ditV2StepMsByOp: profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
-                                ditV2FusionPlan: fusionPlan,
+                                ditV2FusionPlan: fusionPlan.calls + [fusionPlan.summary],
                                 vaeDecodeMsByOp: decoderProfile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
                                 peers: peers, peerMs: theirs, ratioOursOverPeer: ratios, ratioRounds: rounds, speedupRounds: speedupRounds)
             if json {
@@ -194,7 +194,7 @@ struct BenchCommand: ParsableCommand {
                          switches["v2_seconds_weights_16bit_resident"] ?? 0))
             print(String(format: "v2 resident weights: %.1f MB widened to float32, %.1f MB kept 16-bit", Double(weightBytes["v2_widened"] ?? 0) / 1e6,
                          Double(weightBytes["v2_stored"] ?? 0) / 1e6))
-            print("DiT v2 step fusion plan: \(fusionPlan.last ?? "none") (`CAVENDISH_FUSION=0` turns fusion off)")
+            print("DiT v2 step fusion plan: \(fusionPlan.summary) (`CAVENDISH_FUSION=0` turns fusion off)")
             print("DiT v2 step by op (ms): " + profile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
             print("VAE decode by op (ms): " + decoderProfile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
@@ -205,8 +205,8 @@ struct BenchCommand: ParsableCommand {
                 print(line)
                 for ratio in ["onnxruntime", "torch", Self.unfused, "\(Self.bf16)/onnxruntime", "\(Self.bf16)/torch_bf16", "\(Self.bf16)/ours"] {
                     guard let r = rounds[k]?[ratio] else { continue }
-                    print(String(format: "    %@ / %@: %.2f [%.2f, %.2f]%@", ratio.contains("/") ? "" : "ours", ratio, r.median, r.q1, r.q3,
-                                 r.conclusive ? "" : " (spread too wide to conclude)").replacingOccurrences(of: "     / ", with: "    "))
+                    let label = ratio.contains("/") ? ratio : "ours/\(ratio)"
+                    print(String(format: "    %@: %.2f [%.2f, %.2f]%@", label, r.median, r.q1, r.q3, r.conclusive ? "" : " (spread too wide to conclude)"))
                 }
             }
         }

@@ -35,7 +35,7 @@ struct FusionPlanTests {
         let g = try graph()
         let (_, weights) = inputsAndWeights(g)
         let plan = try GraphExecutor(graph: g, weights: weights, backend: CPUBackend(), fusion: true).fusion
-        let calls = plan.description.split(separator: "\n").map { $0.split(separator: " ").prefix { $0 != "->" }.joined(separator: " ") }
+        let calls = plan.calls
         #expect(calls.contains { $0.hasPrefix("LayerNormalization + Mul + Add") })
         #expect(calls.contains { $0.hasPrefix("MatMul + Add + Gelu") })
         #expect(calls.contains { $0.hasPrefix("MatMul + Add + Mul + Add") })

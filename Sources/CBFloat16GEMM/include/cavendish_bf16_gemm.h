@@ -14,10 +14,4 @@ int cav_bf16_matmul(ptrdiff_t M, ptrdiff_t N, ptrdiff_t K,
                     const uint16_t *B, ptrdiff_t b_rs, ptrdiff_t b_cs,
                     float *C, ptrdiff_t ldc);
 
-/// The oneDNN implementation the last cav_bf16_matmul primitive uses (e.g. "brg:avx512_core_bf16"), or "".
-const char *cav_bf16_matmul_implementation(void);
-
-/// oneDNN's version, "major.minor.patch".
-const char *cav_onednn_version(void);
-
 #endif
