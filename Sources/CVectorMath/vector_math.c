@@ -90,3 +90,34 @@ CAV_DISPATCH(cav_binary, (int op, const float *a, ptrdiff_t sa, const float *b, 
     default: CAV_BINARY_LOOPS(x / y) break;
     }
 })
+
+// Mean and variance of a normalization group in one pass over memory: sums of d = x - K and of d^2
+// with K = p[0], the shifted-data algorithm (Chan, Golub and LeVeque): since K is one of the samples,
+// (mean - K)^2 is of the order of the variance, and var = E[d^2] - E[d]^2 does not cancel it away the
+// way E[x^2] - E[x]^2 does for a large mean. Sums are reassociated into vector lanes (clang vectorizes a
+// reduction only when allowed to reorder it), in float32 over blocks of 4,096 elements, the blocks
+// combined in float64. Two passes (mean, then squared deviations) read the input once more than the
+// normalization needs, which on a memory-bound kernel is a third of its time.
+CAV_DISPATCH(cav_moments, (const float *p, ptrdiff_t n, float *shift, float *offset, float *variance),
+             (p, n, shift, offset, variance), {
+    if (n <= 0) { *shift = 0; *offset = 0; *variance = 0; return; }
+    const float k = p[0];
+    double sum = 0, squares = 0;
+    for (ptrdiff_t start = 0; start < n; start += 4096) {
+        ptrdiff_t end = start + 4096 < n ? start + 4096 : n;
+        float s = 0, q = 0;
+        { _Pragma("clang fp reassociate(on)") for (ptrdiff_t i = start; i < end; i++) { float d = p[i] - k; s += d; q += d * d; } }
+        sum += s;
+        squares += q;
+    }
+    double m = sum / (double)n, v = squares / (double)n - m * m;
+    *shift = k;
+    *offset = (float)m;
+    *variance = (float)(v > 0 ? v : 0);
+})
+
+CAV_DISPATCH(cav_normalize, (const float *src, float *dst, ptrdiff_t n, float shift, float offset, float a, float b),
+             (src, dst, n, shift, offset, a, b), {
+    CAV_ELEMENTWISE
+    for (ptrdiff_t i = 0; i < n; i++) dst[i] = ((src[i] - shift) - offset) * a + b;
+})

@@ -1,25 +1,17 @@
+import CVectorMath
 import CavendishCore
 import Foundation
 
 /// LayerNormalization, GroupNormalization and RMSNormalization.
 ///
-/// Statistics are two-pass (mean, then mean squared deviation) in float32 with a float64 final sum, so a
-/// large mean does not cancel the variance away.
+/// Statistics take one pass over the data, shifted by its first element (`cav_moments`), so a large mean
+/// does not cancel the variance away; lane sums are float32, block sums float64.
 enum NormalizationKernels {
-    /// Mean and variance of `n` dense elements.
+    /// Mean and variance of `n` dense elements (`cav_moments`: one shifted pass, vectorized in C).
     static func moments(_ p: UnsafePointer<Float>, _ n: Int) -> (mean: Float, variance: Float) {
-        let mean = FastMath.sum(p, n) / Float(n)
-        var acc = SIMD16<Float>(repeating: 0)
-        let mv = SIMD16<Float>(repeating: mean)
-        var i = 0
-        while i + 16 <= n {
-            let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD16<Float>.self) - mv
-            acc += d * d
-            i += 16
-        }
-        var s = Double(acc.sum())
-        while i < n { let d = Double(p[i] - mean); s += d * d; i += 1 }
-        return (mean, Float(s / Double(n)))
+        var shift: Float = 0, offset: Float = 0, variance: Float = 0
+        cav_moments(p, n, &shift, &offset, &variance)
+        return (shift + offset, variance)
     }
 
     /// The shared reading of LayerNormalization and RMSNormalization: normalize over the axes from
@@ -91,13 +83,12 @@ enum NormalizationKernels {
         ThreadPool.parallelFor(n * groups) { t in
             let g = t % groups
             let s = src + t * groupSize, o = dst + t * groupSize
-            let (mean, variance) = moments(s, groupSize)
+            var shift: Float = 0, offset: Float = 0, variance: Float = 0
+            cav_moments(s, groupSize, &shift, &offset, &variance)
             let inv = 1 / (variance + eps).squareRoot()
             for ch in 0..<cpg {
                 let k = perChannel ? g * cpg + ch : g
-                let a = inv * scale[k], b = bias[k] - mean * a
-                let sp = s + ch * spatial, op = o + ch * spatial
-                for j in 0..<spatial { op[j] = sp[j] * a + b }
+                cav_normalize(s + ch * spatial, o + ch * spatial, spatial, shift, offset, inv * scale[k], bias[k])
             }
         }
         return out.converted(to: x.dtype)

@@ -58,4 +58,16 @@ enum { CAV_ADD = 0, CAV_SUB = 1, CAV_MUL = 2, CAV_DIV = 3 };
 /// operation per element, as the scalar expression gives (d may equal a or b).
 void cav_binary(int op, const float *a, ptrdiff_t sa, const float *b, ptrdiff_t sb, float *d, ptrdiff_t n);
 
+/// The mean and (population) variance of n elements in one pass, shifted by the first element; lane sums
+/// in float32 over blocks of 4,096 elements, blocks summed in float64. The mean is returned as
+/// shift + offset (shift = p[0], offset = mean - p[0] rounded), which keeps float32's precision around
+/// the data rather than around the mean's magnitude. The order of the additions differs from a serial
+/// loop (and between the AVX2 and AVX-512 copies) by reassociation only.
+void cav_moments(const float *p, ptrdiff_t n, float *shift, float *offset, float *variance);
+
+/// dst[i] = ((src[i] - shift) - offset) * a + b for n elements (src may equal dst), with the mean as
+/// `cav_moments` gives it: a normalization's centring, scale and shift. Centring first keeps the result
+/// exact where x * a and mean * a would be large and cancel.
+void cav_normalize(const float *src, float *dst, ptrdiff_t n, float shift, float offset, float a, float b);
+
 #endif
