@@ -78,8 +78,8 @@ struct GenerateCommand: ParsableCommand {
     var strength: Double?
     @Option(help: "NAME=IMG[,IMG...]: reference photos (JPEG, PNG or HEIC) of a person the prompt names. Repeatable, up to 5.")
     var reference: [String] = []
-    @Option(help: "Strength of the reference photos (0 gives them no weight but keeps the binding; see the ablation note above).")
-    var refScale: Double = 1
+    @Option(help: "Strength of the reference photos (0 gives them no weight but keeps the binding; see the ablation note above). Default: the preset's, 1 for v1 and 2 for v2.")
+    var refScale: Double?
     @Option(help: ArgumentHelp("Output PNG; with several images a pattern with {seed}, {index}, {prompt} (the prompt's number) or {preset}. Default: cavendish-{preset}-{seed}.png, or cavendish-{preset}-{prompt}-{seed}.png for a prompt file.", valueName: "FILE.png"))
     var out: String?
     @Flag(help: "Replace existing output files.") var force = false

@@ -12,8 +12,8 @@ struct GenerationSettings: Sendable {
     var preset = "v2"
     /// nil: the preset's default.
     var steps: Int?, guidance: Double?
-    /// Weight of the references (0 keeps the binding and the layout, drops their effect).
-    var refScale = 1.0
+    /// Weight of the references (0 keeps the binding and the layout, drops their effect); nil: the preset's.
+    var refScale: Double?
     /// v1's unconditional text.
     var negativePrompt = ""
     /// Reference photos: NAME (a word of the prompt, or p1..p5) and 1-4 JPEG, PNG or HEIC files, in the
@@ -58,7 +58,7 @@ struct GenerationSettings: Sendable {
         _ = try checkedSampler()
         if let steps, !(1...200).contains(steps) { throw CommandError("--steps must be between 1 and 200, got \(steps)") }
         if let guidance, !(0...30).contains(guidance) { throw CommandError("--guidance must be between 0 and 30, got \(guidance)") }
-        guard (0...4).contains(refScale) else { throw CommandError("--ref-scale must be between 0 and 4, got \(refScale)") }
+        if let refScale, !(0...4).contains(refScale) { throw CommandError("--ref-scale must be between 0 and 4, got \(refScale)") }
         if library != nil && !references.isEmpty { throw CommandError("use either --library or --reference, not both") }
         if let strength {
             guard initImage != nil else { throw CommandError("--strength needs --init-image (it says how much of that image to re-draw)") }
@@ -224,7 +224,7 @@ final class Generator {
             out: out, index: index, promptIndex: promptIndex, prompt: prompt, promptResolved: bound.text, negativePrompt: settings.negativePrompt,
             preset: preset.rawValue, modelSha256: digest("nb-mini-\(preset.rawValue).h5"), vaeSha256: digest("nb-mini-vae.h5"),
             refencSha256: digest("nb-mini-refenc.h5"), seed: seed, steps: result.steps, guidance: result.guidance,
-            refScale: settings.refScale, sampler: request.sampler.rawValue, schedule: request.spacing.rawValue,
+            refScale: result.referenceScale, sampler: request.sampler.rawValue, schedule: request.spacing.rawValue,
             matmulPrecision: matmulPrecision, initImage: settings.initImage, initImageSha256: initDigest,
             strength: settings.initImage == nil ? nil : request.strength,
             width: result.width, height: result.height, pixelsSha256: SHA256.hex(Data(result.pixels)), seconds: Date().timeIntervalSince(started) + load, secondsLoad: load,

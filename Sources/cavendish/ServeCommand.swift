@@ -94,7 +94,7 @@ struct ServeCommand: ParsableCommand {
 
     private func answer(_ request: Request, generator: Generator, loaded: [NBMiniPipeline.Preset], index: inout Int) throws {
         let settings = GenerationSettings(preset: request.preset ?? (loaded.contains(.v2) ? "v2" : "v1"), steps: request.steps,
-                                          guidance: request.guidance, refScale: request.refScale ?? 1,
+                                          guidance: request.guidance, refScale: request.refScale,
                                           negativePrompt: request.negativePrompt ?? "", references: GenerationSettings.references(request.references ?? [:]),
                                           library: request.library, initImage: request.initImage, strength: request.strength,
                                           sampler: request.sampler ?? "ddim", schedule: request.schedule ?? "uniform")

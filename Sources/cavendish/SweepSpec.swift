@@ -35,7 +35,7 @@ struct SweepSpec {
 
     /// Values an axis takes when the spec leaves it out ("" for steps and guidance: the preset's default).
     static let defaults: [String: String] = [
-        "preset": "v2", "seed": "0", "steps": "", "guidance": "", "ref_scale": "1", "sampler": "ddim", "schedule": "uniform",
+        "preset": "v2", "seed": "0", "steps": "", "guidance": "", "ref_scale": "", "sampler": "ddim", "schedule": "uniform",
         "cache_conditioning": "true", "threads": "", "fused_attention": "true", "memory_plan": "true", "weight_precision": "float32",
     ]
 
@@ -159,7 +159,7 @@ struct SweepSpec {
         /// The row's settings as `generate` takes them.
         func settings(_ spec: SweepSpec) -> GenerationSettings {
             var s = GenerationSettings(preset: values["preset"] ?? "v2", steps: Int(values["steps"] ?? ""), guidance: Double(values["guidance"] ?? ""),
-                                       refScale: Double(values["ref_scale"] ?? "1") ?? 1, library: spec.library,
+                                       refScale: Double(values["ref_scale"] ?? ""), library: spec.library,
                                        sampler: values["sampler"] ?? "ddim", schedule: values["schedule"] ?? "uniform")
             s.references = spec.prompts[promptIndex].references ?? spec.references
             s.cacheConditioning = values["cache_conditioning"] != "false"

@@ -156,6 +156,8 @@ def main(argv=None):
                          "and leaves manifest.json alone")
     ap.add_argument("--guidance", action="append", default=[], metavar="PRESET=W",
                     help="guidance scale for a preset instead of its default, e.g. v2=4")
+    ap.add_argument("--ref-scale", action="append", default=[], metavar="PRESET=S",
+                    help="reference scale for a preset instead of its default (the weight of its reference paths), e.g. v2=1")
     ap.add_argument("--source", default="weights", choices=["weights", "runs"],
                     help="runs: the checkpoints in runs/ (with --validation, to judge a run before exporting it)")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (seconds_per_image is measured with this many)")
@@ -164,6 +166,7 @@ def main(argv=None):
         ap.error("--source runs is for --validation only: the evaluation's figures describe the exported weights")
     a.out = a.out or (common.stage_dir("validation") if a.validation else os.path.join(common.WEIGHTS, "eval"))
     guidance = {k: float(v) for k, v in (g.split("=", 1) for g in a.guidance)}
+    ref_scale = {k: float(v) for k, v in (g.split("=", 1) for g in a.ref_scale)}
     torch.set_num_threads(a.threads)
     from recipe.pipeline import Pipeline
     try:
@@ -222,11 +225,12 @@ def main(argv=None):
         gens, secs = [], []
         for it in items:
             t = time.time()
-            gens.append(pipe.generate(it["prompt"], it["refs"], seed=it["seed"], guidance=guidance.get(preset)))
+            gens.append(pipe.generate(it["prompt"], it["refs"], seed=it["seed"], guidance=guidance.get(preset),
+                                      ref_scale=ref_scale.get(preset)))
             secs.append(time.time() - t)
         from recipe.pipeline import PRESETS
         r = {"seconds_per_image": float(np.mean(secs)), "steps": PRESETS[preset]["steps"],
-             "guidance": guidance.get(preset, PRESETS[preset]["guidance"])}
+             "guidance": guidance.get(preset, PRESETS[preset]["guidance"]), "ref_scale": ref_scale.get(preset, PRESETS[preset]["ref_scale"])}
         if gt_read is not None:
             ocr = [ocr_word(g, it["scene"].text) for g, it in zip(gens, items)]
             read = np.array([word_matches(o, it["scene"].text) for o, it in zip(ocr, items)])

@@ -176,7 +176,7 @@ def main():
             prompt = 'A photo of <p1> and <p2> at the beach holding a sign that says "HELLO".'
             refs[2] = [world.reference_photo("pet", "heldout", 1, 600 + k) for k in range(2)]
         seed = 1234
-        img, z = pipe.generate(prompt, refs, seed=seed, return_latent=True)
+        img, z = pipe.generate(prompt, refs, seed=seed, ref_scale=1.0, return_latent=True)
         noise = torch.randn((1, 4, 32, 32), generator=torch.Generator().manual_seed(seed))
         from recipe.pipeline import PRESETS
         write(f"sample_{preset}.h5", {"prompt": prompt, "seed": np.int64(seed), "noise": f32(noise),
