@@ -155,7 +155,7 @@ struct SimulateCommand: ParsableCommand {
         @Option(help: "bf16, f32 or int8 (activations and weights).") var dtype: String = "bf16"
         @Option(help: "Images per batch.") var batch: Int = 1
         @Flag(help: "Turn kernel fusion off (for ablations).") var noFusion = false
-        @Option(help: "Attention as flash (query blocks stream key/value blocks; scores stay in VMEM) or dot (the whole score matrix through HBM, as the MLPerf SDXL reference computes it).")
+        @Option(help: "Attention as flash (query blocks stream key/value blocks; scores stay in VMEM), dot (the plain dot product the MLPerf SDXL reference writes, its softmax fused into the two GEMMs: the score matrix through HBM twice) or dot-unfused (the softmax a kernel of its own: four times).")
         var attention: String = "flash"
         @Option(help: "Chips in the group (their ICI from the chip's preset).") var chips: Int = 1
         @Option(help: "How the group splits the work: data (each chip whole images; --batch is the group's and must be a multiple of --chips), tensor (every GEMM's columns split, outputs all-gathered) or sequence (tokens split, keys and values all-gathered).")
@@ -170,7 +170,7 @@ struct SimulateCommand: ParsableCommand {
         /// The simulator for the command line's settings, with their checks.
         static func simulator(chip: ChipSpec, fusion: Bool, attention: String, chips: Int, parallel: String, overlap: Bool,
                               batch: Int) throws -> Simulator {
-            guard let attentionMode = Simulator.AttentionMode(rawValue: attention) else { throw CommandError("--attention must be flash or dot") }
+            guard let attentionMode = Simulator.AttentionMode(rawValue: attention) else { throw CommandError("--attention must be flash, dot or dot-unfused") }
             guard let kind = Parallelism.Kind(rawValue: parallel) else { throw CommandError("--parallel must be data, tensor or sequence") }
             guard (1...4096).contains(chips) else { throw CommandError("--chips must be 1...4096") }
             if kind == .data && batch % chips != 0 {
