@@ -19,7 +19,8 @@ struct ServeCommand: ParsableCommand {
            "sampler": "ddim", "schedule": "uniform", "init_image": null, "strength": null,
            "out": "dog-{seed}.png", "return_pixels": true}
 
-        Only "prompt" is required ("seed": N or "seeds": [...]; none draws a fresh one). Each image answers
+        Only "prompt" is required ("seed": N or "seeds": [...]; none draws a fresh one; "steps", "guidance" and
+        "ref_scale" left out take the preset's defaults). Each image answers
         {"event": "image", "id": 1, "record": {...the generate/2 record...}, "pixels_b64": "..."} (RGB bytes,
         row-major, base64), then {"event": "done", "id": 1}; a bad request answers {"event": "error", "id": 1,
         "message": "..."} and the server goes on. End of input ends the server.

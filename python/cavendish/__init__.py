@@ -63,7 +63,7 @@ class Pipeline:
         self._next_id = 0
 
     def generate(self, prompt: str, seeds: Optional[Iterable[int]] = None, seed: Optional[int] = None, steps: Optional[int] = None,
-                 guidance: Optional[float] = None, references: Optional[Mapping[str, Sequence[str]]] = None, ref_scale: float = 1.0,
+                 guidance: Optional[float] = None, references: Optional[Mapping[str, Sequence[str]]] = None, ref_scale: Optional[float] = None,
                  preset: str = "v2", negative_prompt: str = "", library: Optional[str] = None, out: Optional[str] = None,
                  sampler: str = "ddim", schedule: str = "uniform", init_image: Optional[str] = None,
                  strength: Optional[float] = None) -> list:
@@ -72,16 +72,17 @@ class Pipeline:
         `references` maps a name the prompt uses (or p1..p5) to 1-4 photo paths; `library` takes them from a
         connected photo library instead. `out`, if given, also writes PNGs (with {seed} when several seeds).
         `sampler` is ddim, euler or dpmpp-2m and `schedule` uniform or karras; `init_image` and `strength`
-        make it img2img. Every argument means what the same `cavendish generate` option means.
+        make it img2img. Every argument means what the same `cavendish generate` option means; None takes the
+        preset's default (for `ref_scale`: 1 for v1, 2 for v2).
         """
         self._next_id += 1
-        request = {"id": self._next_id, "prompt": prompt, "preset": preset, "ref_scale": ref_scale, "negative_prompt": negative_prompt,
+        request = {"id": self._next_id, "prompt": prompt, "preset": preset, "negative_prompt": negative_prompt,
                    "sampler": sampler, "schedule": schedule, "return_pixels": True}
         if seeds is not None:
             request["seeds"] = [int(s) for s in seeds]
         if seed is not None:
             request["seed"] = int(seed)
-        for key, value in (("steps", steps), ("guidance", guidance), ("library", library), ("out", out),
+        for key, value in (("steps", steps), ("guidance", guidance), ("ref_scale", ref_scale), ("library", library), ("out", out),
                            ("init_image", os.fspath(init_image) if init_image is not None else None), ("strength", strength)):
             if value is not None:
                 request[key] = value

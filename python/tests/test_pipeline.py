@@ -86,7 +86,7 @@ class PipelineTests(unittest.TestCase):
     def test_ref_scale_and_negative_prompt_change_the_image(self):
         base = self.pipe.generate(PROMPT, seed=3, steps=2, references={"p1": [REF]})[0]
         off = self.pipe.generate(PROMPT, seed=3, steps=2, references={"p1": [REF]}, ref_scale=0)[0]
-        self.assertEqual(off.record["ref_scale"], 0)
+        self.assertEqual((base.record["ref_scale"], off.record["ref_scale"]), (2, 0))   # v2's default, and the override
         self.assertNotEqual(base.record["pixels_sha256"], off.record["pixels_sha256"])
         strong = self.pipe.generate(PROMPT, seed=3, steps=2, references={"p1": [REF]}, guidance=6)[0]
         self.assertEqual((base.record["guidance"], strong.record["guidance"]), (3, 6))
