@@ -81,6 +81,13 @@ public struct PipelineBenchmark: Sendable {
         return times[times.count / 2]
     }
 
+    /// PSNR in dB between two 8-bit images of the same size (infinity when they are equal).
+    public static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
+        precondition(a.count == b.count && !a.isEmpty, "images of different sizes")
+        let squared = zip(a, b).reduce(0.0) { sum, pair in let d = Double(pair.0) - Double(pair.1); return sum + d * d }
+        return squared == 0 ? .infinity : 10 * log10(255 * 255 / (squared / Double(a.count)))
+    }
+
     /// Peak resident memory of this process so far, in bytes.
     public static func peakResidentBytes() -> Int {
         var usage = rusage()

@@ -123,6 +123,17 @@ struct BenchCommand: ParsableCommand {
                 pipelines.append((label, try NBMiniPipeline(weightsDirectory: folder, textEncoderDirectory: folder + "/text-encoder",
                                                             backend: CPUBackend(options: options))))
             }
+            // The bf16 switch's effect on whole images: the same v2 generations in float32 and bf16, compared on the
+            // pipeline's pixels, before the CLI's invisible watermark, whose payload is derived from the pixels and so
+            // differs between the two (it alone held the watermarked images' PSNR near 33 dB).
+            let bf16Psnr = try Self.prompts.flatMap { prompt in
+                try (1...3).map { seed in
+                    var request = NBMiniPipeline.Request(prompt: prompt.replacingOccurrences(of: "<p1>", with: "a person"))
+                    request.seed = UInt64(seed)
+                    let bf16Pipeline = pipelines.first { $0.0 == Self.bf16 }!.1
+                    return PipelineBenchmark.psnr(try pipeline.generate(request).pixels, try bf16Pipeline.generate(request).pixels)
+                }
+            }
             let models: [(key: String, model: String, call: (NBMiniPipeline) throws -> () throws -> Void)] = [
                 ("dit_v1_step_ms", "dit_v1", { try PipelineBenchmark.denoiserStep($0, preset: .v1) }),
                 ("dit_v2_step_ms", "dit_v2", { try PipelineBenchmark.denoiserStep($0, preset: .v2) }),
@@ -174,7 +185,8 @@ struct BenchCommand: ParsableCommand {
                                 ours: ours, ditV2StepMsByOp: profile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
                                 ditV2FusionPlan: fusionPlan.calls + [fusionPlan.summary],
                                 vaeDecodeMsByOp: decoderProfile.reduce(into: [String: Double]()) { $0[$1.op] = $1.milliseconds },
-                                peers: peers, peerMs: theirs, ratioOursOverPeer: ratios, ratioRounds: rounds, speedupRounds: speedupRounds)
+                                peers: peers, peerMs: theirs, ratioOursOverPeer: ratios, ratioRounds: rounds, speedupRounds: speedupRounds,
+                                bf16ImagePsnrDb: bf16Psnr)
             if json {
                 try JSONOutput.print(report, pretty: true)
                 return
@@ -195,6 +207,8 @@ struct BenchCommand: ParsableCommand {
             print(String(format: "v2 resident weights: %.1f MB widened to float32, %.1f MB kept 16-bit", Double(weightBytes["v2_widened"] ?? 0) / 1e6,
                          Double(weightBytes["v2_stored"] ?? 0) / 1e6))
             print("DiT v2 step fusion plan: \(fusionPlan.summary) (`CAVENDISH_FUSION=0` turns fusion off)")
+            print(String(format: "bf16 switch, v2 image PSNR against float32 (%d images, before the watermark): mean %.1f dB, worst %.1f dB (target >= 35)",
+                         bf16Psnr.count, bf16Psnr.reduce(0, +) / Double(bf16Psnr.count), bf16Psnr.min() ?? 0))
             print("DiT v2 step by op (ms): " + profile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
             print("VAE decode by op (ms): " + decoderProfile.prefix(8).map { String(format: "%@ %.2f", $0.op, $0.milliseconds) }.joined(separator: ", "))
             for (k, v) in ours.sorted(by: { $0.key < $1.key }) {
@@ -240,6 +254,9 @@ struct BenchCommand: ParsableCommand {
             let ratioRounds: [String: [String: RoundRatio]]
             /// v1 / v2 seconds per image, round by round.
             let speedupRounds: RoundRatio
+            /// PSNR (dB) of each v2 image with the bf16 switch against the same image in float32 (the benchmark's
+            /// prompts, seeds 1-3), on the pipeline's pixels before the watermark.
+            let bf16ImagePsnrDb: [Double]
         }
     }
 }

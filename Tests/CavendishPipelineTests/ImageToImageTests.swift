@@ -112,12 +112,12 @@ struct ImageToImageGoldenTests {
         let pipeline = try Self.pipeline()
         let sample = try HDF5File(readingFrom: Self.weights + "/golden/sample_v1.h5").tensor(at: "outputs/image").int64s().map { UInt8($0) }
         let decoded = try Self.roundTrip(pipeline, try InitImage(width: 128, height: 128, channels: 3, pixels: sample, source: "sample_v1"))
-        let p = PipelineGoldenTests.psnr(decoded, sample)
+        let p = PipelineBenchmark.psnr(decoded, sample)
         print("round trip of the decoded v1 sample: PSNR \(p) dB")
         #expect(p > 32, "decoded sample round trip: PSNR \(p) dB")
 
         let scene = try Self.goldenScene()
-        let q = PipelineGoldenTests.psnr(try Self.roundTrip(pipeline, try InitImage(width: 128, height: 128, channels: 3, pixels: scene, source: "scene")), scene)
+        let q = PipelineBenchmark.psnr(try Self.roundTrip(pipeline, try InitImage(width: 128, height: 128, channels: 3, pixels: scene, source: "scene")), scene)
         print("round trip of the golden scene: PSNR \(q) dB")
         #expect(q > 25, "scene round trip: PSNR \(q) dB")
     }

@@ -19,11 +19,6 @@ struct InvisibleWatermarkTests {
         return px
     }
 
-    static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        let mse = zip(a, b).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) } / Double(a.count)
-        return 10 * log10(255 * 255 / max(mse, 1e-12))
-    }
-
     /// The top-left-anchored crop that removes `left` and `top` pixels (and as many from the far sides).
     static func crop(_ px: [UInt8], left: Int, top: Int, keep: Int) -> [UInt8] {
         var out: [UInt8] = []
@@ -36,7 +31,7 @@ struct InvisibleWatermarkTests {
         let host = Self.image(seed: seed)
         let payload = InvisibleWatermark.Payload(generator: 1, modelVersion: 2, imageId: Int(seed * 4099 % 65536))
         let marked = InvisibleWatermark.embed(host, width: 128, height: 128, payload: payload)
-        #expect(Self.psnr(host, marked) >= 35)
+        #expect(PipelineBenchmark.psnr(host, marked) >= 35)
         let found = InvisibleWatermark.detect(marked, width: 128, height: 128)
         #expect(found.watermarkDetected && found.payload == payload && found.offset == [0, 0], "\(found)")
         #expect(found.confidence > 0.999)

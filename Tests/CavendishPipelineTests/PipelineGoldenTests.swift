@@ -18,16 +18,6 @@ let pipelineWeightsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComp
 struct PipelineGoldenTests {
     static let weights = pipelineWeightsFolder
 
-    static func psnr(_ a: [UInt8], _ b: [UInt8]) -> Double {
-        var sum = 0.0
-        for (x, y) in zip(a, b) {
-            let d = Double(Int(x) - Int(y))
-            sum += d * d
-        }
-        let mse = sum / Double(a.count)
-        return mse == 0 ? .infinity : 10 * log10(255 * 255 / mse)
-    }
-
     @Test(arguments: ["v1", "v2"])
     func seededGenerationMatchesPyTorch(variant: String) throws {
         let golden = try HDF5File(readingFrom: Self.weights + "/golden/sample_\(variant).h5")
@@ -56,7 +46,7 @@ struct PipelineGoldenTests {
         #expect(zip(source.normal(count: noise.count), noise).allSatisfy { abs($0 - $1) <= 1e-5 })
         let result = try pipeline.generate(request)
         let expected = try golden.tensor(at: "outputs/image").int64s().map { UInt8($0) }
-        let p = Self.psnr(result.pixels, expected)
+        let p = PipelineBenchmark.psnr(result.pixels, expected)
         #expect(p >= 35, "\(variant): PSNR \(p) dB")
     }
 
