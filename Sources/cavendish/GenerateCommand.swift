@@ -45,7 +45,7 @@ struct GenerateCommand: ParsableCommand {
         at the same seed: --preset v1 is the no-glyph, 50-step baseline.
 
         --bf16 multiplies in bfloat16 with float32 accumulation (oneDNN): about 0.7x float32's time for a DiT step \
-        on a CPU with AVX512_BF16, and images about 33 dB PSNR from float32's (the README has the figures):
+        on a CPU with AVX512_BF16, and images about 55-58 dB PSNR from float32's before the watermark (the README has the figures):
 
           cavendish generate --prompt 'a dog in the snow' --seed 3 \\
             --bf16 --out dog-bf16.png
