@@ -7,11 +7,18 @@ import Foundation
 /// Statistics take one pass over the data, shifted by its first element (`cav_moments`), so a large mean
 /// does not cancel the variance away; lane sums are float32, block sums float64.
 enum NormalizationKernels {
-    /// Mean and variance of `n` dense elements (`cav_moments`: one shifted pass, vectorized in C).
-    static func moments(_ p: UnsafePointer<Float>, _ n: Int) -> (mean: Float, variance: Float) {
+    /// Mean and variance of `n` dense elements (`cav_moments`: one shifted pass, vectorized in C), the mean
+    /// as `shift + offset` so that centring can subtract the two in turn (`cav_normalize`).
+    static func shiftedMoments(_ p: UnsafePointer<Float>, _ n: Int) -> (shift: Float, offset: Float, variance: Float) {
         var shift: Float = 0, offset: Float = 0, variance: Float = 0
         cav_moments(p, n, &shift, &offset, &variance)
-        return (shift + offset, variance)
+        return (shift, offset, variance)
+    }
+
+    /// Mean and variance of `n` dense elements.
+    static func moments(_ p: UnsafePointer<Float>, _ n: Int) -> (mean: Float, variance: Float) {
+        let m = shiftedMoments(p, n)
+        return (m.shift + m.offset, m.variance)
     }
 
     /// The shared reading of LayerNormalization and RMSNormalization: normalize over the axes from
@@ -83,8 +90,7 @@ enum NormalizationKernels {
         ThreadPool.parallelFor(n * groups) { t in
             let g = t % groups
             let s = src + t * groupSize, o = dst + t * groupSize
-            var shift: Float = 0, offset: Float = 0, variance: Float = 0
-            cav_moments(s, groupSize, &shift, &offset, &variance)
+            let (shift, offset, variance) = shiftedMoments(s, groupSize)
             let inv = 1 / (variance + eps).squareRoot()
             for ch in 0..<cpg {
                 let k = perChannel ? g * cpg + ch : g

@@ -126,11 +126,11 @@ struct BenchCommand: ParsableCommand {
             // The bf16 switch's effect on whole images: the same v2 generations in float32 and bf16, compared on the
             // pipeline's pixels, before the CLI's invisible watermark, whose payload is derived from the pixels and so
             // differs between the two (it alone held the watermarked images' PSNR near 33 dB).
+            let bf16Pipeline = pipelines.first { $0.0 == Self.bf16 }!.1
             let bf16Psnr = try Self.prompts.flatMap { prompt in
                 try (1...3).map { seed in
                     var request = NBMiniPipeline.Request(prompt: prompt.replacingOccurrences(of: "<p1>", with: "a person"))
                     request.seed = UInt64(seed)
-                    let bf16Pipeline = pipelines.first { $0.0 == Self.bf16 }!.1
                     return PipelineBenchmark.psnr(try pipeline.generate(request).pixels, try bf16Pipeline.generate(request).pixels)
                 }
             }
